@@ -1,0 +1,1 @@
+"""Headless mission runner: plan → upload → fly → video → detection → coverage → report, no Qt."""
