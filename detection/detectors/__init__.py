@@ -1,0 +1,56 @@
+"""Person detectors behind one interface, and ``make_detector`` to build one from a name.
+
+| name          | what                                                         |
+|---------------|--------------------------------------------------------------|
+| ``rx``        | colour anomaly (RX on Lab), fast, no weights                  |
+| ``dnn``       | YOLOv4-tiny COCO on overlapping tiles + whole frame           |
+| ``hog``       | OpenCV's HOG people detector, no weights                      |
+| ``onnx:PATH`` | a team's YOLO ONNX model (v5 or v8 output layout)             |
+| ``rx+dnn``    | RX candidates checked by YOLOv4-tiny (the default, "best")    |
+| ``rx+onnx:PATH`` | RX candidates checked by a team's ONNX model               |
+| ``all``       | rx, dnn and hog on every frame, merged                        |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detection.detectors.base import Detector
+from detection.detectors.fused import EnsembleDetector, FusedDetector
+from detection.detectors.hog import HogDetector
+from detection.detectors.rx import RxDetector
+from detection.detectors.weights import MissingWeightsError
+from detection.detectors.yolo import DarknetYolo, OnnxYolo
+from search_patterns.errors import InputError
+
+__all__ = ["Detector", "make_detector", "RxDetector", "DarknetYolo", "OnnxYolo", "HogDetector",
+           "FusedDetector", "EnsembleDetector", "MissingWeightsError", "DETECTOR_NAMES"]
+
+DETECTOR_NAMES = ("best", "rx", "dnn", "hog", "onnx:PATH", "rx+dnn", "rx+onnx:PATH", "all")
+
+
+def make_detector(spec: str | None = None, *, sensitivity: float = 0.5, **options: Any) -> Detector:
+    """Build a detector from its name (see the module table). ``None`` or ``"best"`` gives
+    ``rx+dnn``; without the YOLO weights installed, ``best`` falls back to ``rx``."""
+    name = (spec or "best").strip()
+    low = name.lower()
+    if low in ("best", "default"):
+        try:
+            return FusedDetector(RxDetector(sensitivity), DarknetYolo(**options))
+        except MissingWeightsError:
+            return RxDetector(sensitivity)
+    if low == "rx":
+        return RxDetector(sensitivity, **options)
+    if low == "dnn":
+        return DarknetYolo(**options)
+    if low == "hog":
+        return HogDetector(**options)
+    if low.startswith("onnx:"):
+        return OnnxYolo(name[5:], **options)
+    if low == "rx+dnn":
+        return FusedDetector(RxDetector(sensitivity), DarknetYolo(**options))
+    if low.startswith("rx+onnx:"):
+        return FusedDetector(RxDetector(sensitivity), OnnxYolo(name[8:], **options))
+    if low == "all":
+        return EnsembleDetector([RxDetector(sensitivity), DarknetYolo(), HogDetector()])
+    raise InputError(f"unknown detector {name!r}; choose one of {', '.join(DETECTOR_NAMES)}", where="--detector")

@@ -1,0 +1,93 @@
+"""Colour anomaly: Reed-Xiaoli (RX) on the CIE Lab colour space, with local background statistics.
+
+Why: in natural ground, clothing and gear are colours nature rarely makes. RX measures how far
+each pixel is from the colour statistics of its neighbourhood (Mahalanobis distance), so a red
+jacket on grass or a blue one on rock stands out while the grass and rock themselves do not.
+Lab is used because its distances follow what eyes see as different. Local (not whole-image)
+statistics keep forest, rock and water from flagging each other. Blobs are then kept only if
+their size on the ground could be a person.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from detection.types import Box
+
+
+class RxDetector:
+    """Colour-anomaly detector. ``sensitivity`` in (0, 1]: higher finds more, and flags more."""
+
+    name = "rx"
+
+    def __init__(self, sensitivity: float = 0.5, work_width: int = 960, window_m: float = 4.0,
+                 min_area_m2: float = 0.06, max_area_m2: float = 2.5, max_candidates: int = 40) -> None:
+        if not 0 < sensitivity <= 1:
+            raise ValueError(f"rx sensitivity must be in (0, 1], got {sensitivity}")
+        self.sensitivity = sensitivity
+        self.work_width = work_width
+        self.window_m = window_m
+        self.min_area_m2 = min_area_m2
+        self.max_area_m2 = max_area_m2
+        self.max_candidates = max_candidates
+        # RX distance² threshold: 3 colour channels, heavy-tailed natural texture
+        self.threshold = 12.0 + 60.0 * (1.0 - sensitivity)
+
+    def anomaly_map(self, image: np.ndarray, window_px: int) -> np.ndarray:
+        """Per-pixel RX distance² of the (already downscaled) BGR image."""
+        lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.float32)
+        k = (window_px, window_px)
+        mean = cv2.blur(lab, k)
+        c = cv2.split(lab)
+        m = cv2.split(mean)
+
+        def cov(i: int, j: int) -> np.ndarray:
+            return cv2.blur(c[i] * c[j], k) - m[i] * m[j]
+
+        # sensor-noise floor on the diagonal keeps flat areas (water, sky) stable
+        a, b_, cc = cov(0, 0) + 4.0, cov(1, 1) + 4.0, cov(2, 2) + 4.0
+        d_, e, f = cov(0, 1), cov(0, 2), cov(1, 2)
+        # closed-form inverse of the symmetric 3×3 [[a d e] [d b f] [e f c]] via its adjugate
+        A = b_ * cc - f * f
+        B = e * f - d_ * cc
+        C = d_ * f - b_ * e
+        D = a * cc - e * e
+        E = d_ * e - a * f
+        F = a * b_ - d_ * d_
+        det = a * A + d_ * B + e * C
+        x, y, z = (c[0] - m[0]), (c[1] - m[1]), (c[2] - m[2])
+        q = A * x * x + D * y * y + F * z * z + 2 * (B * x * y + C * x * z + E * y * z)
+        return q / np.maximum(det, 1e-6)
+
+    def detect(self, image: np.ndarray, gsd_m: float | None = None) -> list[Box]:
+        h, w = image.shape[:2]
+        scale = min(1.0, self.work_width / w)
+        small = cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else image
+        gsd = gsd_m if gsd_m else 0.04  # assume a typical 50 m / 1080p view when unknown
+        gsd_small = gsd / scale
+        win = int(max(9, min(151, round(self.window_m / gsd_small)))) | 1
+        rx = self.anomaly_map(small, win)
+        mask = (rx > self.threshold).astype(np.uint8)
+        # join the parts of one person (jacket, trousers, head) before counting blobs
+        join = max(1, int(round(0.25 / gsd_small)))
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * join + 1, 2 * join + 1)))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        px_area = gsd_small ** 2
+        boxes: list[Box] = []
+        for i in range(1, n):
+            x, y, bw, bh, area = stats[i]
+            area_m2 = area * px_area
+            if area_m2 < self.min_area_m2 or area_m2 > self.max_area_m2:
+                continue
+            long_m = max(bw, bh) * gsd_small
+            if long_m > 3.0:
+                continue
+            peak = float(rx[y:y + bh, x:x + bw][labels[y:y + bh, x:x + bw] == i].max())
+            score = 1.0 - math.exp(-(peak - self.threshold) / (2.0 * self.threshold))
+            boxes.append(Box(float(x / scale), float(y / scale), float(bw / scale), float(bh / scale),
+                             float(np.clip(score, 0.01, 0.99)), self.name))
+        boxes.sort(key=lambda b: -b.score)
+        return boxes[: self.max_candidates]
