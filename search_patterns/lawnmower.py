@@ -1,0 +1,372 @@
+"""Parallel-track ("lawnmower") search over an area with holes and no-fly zones.
+
+How the plan is made, in local metres:
+
+1. Tracks run along a compass bearing (``angle_deg``: 0 = north–south legs, 90 = east–west).
+   Across the tracks the pattern is centred so the outer tracks sit at most half a spacing
+   inside the area (IAMSAR: the first track is S/2 from the edge). Along the track, legs
+   run to the boundary (``end_inset_m`` pulls them in): a leg that stops S/2 short leaves
+   the corners between two turns unseen, about 1 % of a typical area.
+2. With ``angle_deg=None`` the bearing that minimises estimated flight time (length at
+   cruise speed plus a cost per turn) is chosen among every 5° and the directions of the
+   area's hull edges, since on a convex area the best sweep runs parallel to one of them.
+3. Legs cut by holes, exclusion zones or bays of a concave outline become several pieces.
+   They are visited greedily from the entry corner nearest the launch point, choosing each
+   time the piece whose *flyable* distance is shortest, and the connection between pieces
+   is routed around exclusion zones inside the outline (plus the turnaround margin) by
+   :mod:`search_patterns.routing`.
+
+Holes are not searched but may be overflown (``avoid_holes=True`` treats them as no-fly).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely import affinity
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+
+from search_patterns.area import SearchArea
+from search_patterns.plan import Plan, Waypoint
+from search_patterns.routing import Router
+from search_patterns.spacing import SpacingInfo, spacing_info
+from search_patterns.stats import DEFAULT_TURN_COST_S, plan_stats
+from search_patterns.validate import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_altitude,
+    check_area,
+    check_home,
+    check_spacing,
+    check_speed,
+    check_waypoints,
+)
+
+# Exclusion zones are kept this far (metres) from the path, so that rounding in a file
+# format or the autopilot's own position rounding can never put a waypoint on the line.
+DEFAULT_CLEARANCE_M = 1.0
+# A coarse step for the auto-angle search; hull edge directions are always tried as well.
+AUTO_ANGLE_STEP_DEG = 5.0
+# Connections compared by routed length when choosing the next leg (nearest by straight line first).
+CANDIDATES = 4
+
+
+@dataclass(frozen=True)
+class Regions:
+    """The local-metre geometry one plan is made in."""
+
+    search: BaseGeometry  # to be searched: polygon minus holes minus exclusions
+    legs: BaseGeometry  # where legs may lie: search minus exclusion clearance
+    flyable: BaseGeometry  # where the path may go: outline + margin minus exclusions (+ clearance)
+
+
+def _outline(poly: BaseGeometry) -> BaseGeometry:
+    if isinstance(poly, MultiPolygon):
+        return unary_union([Polygon(p.exterior) for p in poly.geoms])
+    return Polygon(poly.exterior)
+
+
+def make_regions(area: SearchArea, proj, *, margin_m: float, clearance_m: float,
+                 avoid_holes: bool) -> Regions:
+    """Project the area and build the search, leg and flyable regions (local metres)."""
+    poly = proj.geometry_to_local(area.polygon)
+    search = poly
+    no_fly: list[BaseGeometry] = []
+    if area.exclusions:
+        excl = unary_union([proj.geometry_to_local(e) for e in area.exclusions])
+        search = poly.difference(excl)
+        no_fly.append(excl.buffer(clearance_m, join_style="mitre", mitre_limit=2.0) if clearance_m > 0 else excl)
+    if avoid_holes:
+        holes = _outline(poly).difference(poly)
+        if not holes.is_empty:
+            no_fly.append(holes)
+    outline = _outline(poly)
+    flyable = outline.buffer(margin_m, join_style="mitre", mitre_limit=2.0) if margin_m > 0 else outline
+    legs = search
+    if no_fly:
+        blocked = unary_union(no_fly)
+        flyable = flyable.difference(blocked)
+        legs = search.difference(blocked)
+    return Regions(search=search, legs=legs, flyable=flyable)
+
+
+def _math_angle(bearing_deg: float) -> float:
+    """Bearing (clockwise from north) → maths angle of the leg direction (ccw from east)."""
+    return 90.0 - bearing_deg
+
+
+def _track_offsets(lo: float, hi: float, spacing_m: float) -> np.ndarray:
+    """Across-track positions: ``spacing_m`` apart, centred, outer ones at most S/2 inside."""
+    width = hi - lo
+    # 2 % slack: projection noise must not add a whole track hugging the boundary
+    n = max(1, math.ceil(width / spacing_m - 0.02))
+    first = lo + (width - (n - 1) * spacing_m) / 2.0
+    return first + spacing_m * np.arange(n)
+
+
+def transect_pieces(region: BaseGeometry, spacing_m: float, bearing_deg: float,
+                    end_inset_m: float = 0.0) -> list[np.ndarray]:
+    """Legs over ``region`` along ``bearing_deg``: a list per track of (k, 2, 2) arrays in local metres.
+
+    Each leg is shortened by ``end_inset_m`` at both ends (a piece shorter than twice that
+    becomes a single point at its middle, still visited so its patch is seen). Within a
+    track, legs are sorted along the sweep direction and each runs in that direction.
+    """
+    return _transects(region, spacing_m, bearing_deg, end_inset_m)[0]
+
+
+def _transects(region: BaseGeometry, spacing_m: float, bearing_deg: float,
+               end_inset_m: float = 0.0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """:func:`transect_pieces` plus, per track, the untrimmed (k, 2) along-track intervals."""
+    theta = _math_angle(bearing_deg)
+    rot = affinity.rotate(region, -theta, origin=(0, 0))
+    minx, miny, maxx, maxy = rot.bounds
+    ys = _track_offsets(miny, maxy, spacing_m)
+    coords = np.empty((len(ys), 2, 2))
+    coords[:, 0, 0] = minx - 1.0
+    coords[:, 1, 0] = maxx + 1.0
+    coords[:, :, 1] = ys[:, None]
+    shapely.prepare(rot)
+    cut = shapely.intersection(shapely.linestrings(coords), rot)
+    c, s = math.cos(math.radians(theta)), math.sin(math.radians(theta))
+    tracks: list[np.ndarray] = []
+    raws: list[np.ndarray] = []
+    inset = max(end_inset_m, 0.0)
+    for y, geom in zip(ys, cut, strict=False):
+        segs = []
+        for part in shapely.get_parts(geom):
+            xy = shapely.get_coordinates(part)
+            if len(xy) == 0:
+                continue
+            r0, r1 = float(xy[:, 0].min()), float(xy[:, 0].max())
+            if r1 - r0 > 2 * inset:
+                x0, x1 = r0 + inset, r1 - inset
+            else:
+                x0 = x1 = (r0 + r1) / 2.0
+            segs.append((x0, x1, r0, r1))
+        segs.sort()
+        raws.append(np.array([(r0, r1) for _, _, r0, r1 in segs], float).reshape(-1, 2))
+        arr = np.array([[[x0, y], [x1, y]] for x0, x1, _, _ in segs], float).reshape(-1, 2, 2)
+        # rotate back by +theta
+        out = np.empty_like(arr)
+        out[..., 0] = arr[..., 0] * c - arr[..., 1] * s
+        out[..., 1] = arr[..., 0] * s + arr[..., 1] * c
+        tracks.append(out)
+    return tracks, raws
+
+
+def estimate_time_s(region: BaseGeometry, spacing_m: float, bearing_deg: float, speed_m_s: float,
+                    turn_cost_s: float) -> float:
+    """Quick flight-time estimate for one sweep bearing (no routing), used to pick the auto angle."""
+    theta = _math_angle(bearing_deg)
+    rot = affinity.rotate(region, -theta, origin=(0, 0))
+    minx, miny, maxx, maxy = rot.bounds
+    ys = _track_offsets(miny, maxy, spacing_m)
+    coords = np.empty((len(ys), 2, 2))
+    coords[:, 0, 0] = minx - 1.0
+    coords[:, 1, 0] = maxx + 1.0
+    coords[:, :, 1] = ys[:, None]
+    shapely.prepare(rot)
+    cut = shapely.intersection(shapely.linestrings(coords), rot)
+    lengths = shapely.length(cut)
+    pieces = shapely.get_num_geometries(cut)
+    n = int(pieces.sum())
+    legs = float(lengths.sum())
+    # connections: one spacing per piece, plus re-crossing the width once per extra piece per track
+    extra = float(((pieces - 1).clip(0) * (maxx - minx) / 2.0).sum())
+    return (legs + n * spacing_m + extra) / speed_m_s + 2 * n * turn_cost_s
+
+
+def best_angle(region: BaseGeometry, spacing_m: float, speed_m_s: float = 10.0,
+               turn_cost_s: float = DEFAULT_TURN_COST_S) -> float:
+    """The sweep bearing (degrees, 0–180) with the lowest estimated flight time."""
+    cands = set(np.arange(0.0, 180.0, AUTO_ANGLE_STEP_DEG).round(6))
+    hull = np.asarray(region.convex_hull.exterior.coords) if not region.is_empty else np.zeros((0, 2))
+    for (x0, y0), (x1, y1) in zip(hull, hull[1:], strict=False):
+        if math.hypot(x1 - x0, y1 - y0) > spacing_m:
+            cands.add(round((math.degrees(math.atan2(x1 - x0, y1 - y0))) % 180.0, 6))
+    times = {b: estimate_time_s(region, spacing_m, b, speed_m_s, turn_cost_s) for b in sorted(cands)}
+    return float(min(times, key=lambda b: (round(times[b], 6), b)))
+
+
+def boustrophedon_cells(raws: list[np.ndarray]) -> list[list[tuple[int, int]]]:
+    """Group legs into cells: runs of consecutive tracks with exactly one overlapping leg each.
+
+    Inside a cell the legs can be flown as a plain snake; where a track splits around a
+    hole or joins again, a new cell starts. Returns cells as lists of (track, leg index).
+    """
+    owner: dict[tuple[int, int], int] = {}
+    cells: list[list[tuple[int, int]]] = []
+    for t, iv in enumerate(raws):
+        prev = raws[t - 1] if t > 0 else np.zeros((0, 2))
+        for k, (r0, r1) in enumerate(iv):
+            over_prev = [j for j, (p0, p1) in enumerate(prev) if p0 <= r1 and r0 <= p1]
+            if len(over_prev) == 1:
+                j = over_prev[0]
+                p0, p1 = prev[j]
+                over_next = [m for m, (q0, q1) in enumerate(iv) if q0 <= p1 and p0 <= q1]
+                if len(over_next) == 1:
+                    c = owner[(t - 1, j)]
+                    cells[c].append((t, k))
+                    owner[(t, k)] = c
+                    continue
+            owner[(t, k)] = len(cells)
+            cells.append([(t, k)])
+    return cells
+
+
+def _snake(cell: list[tuple[int, int]], tracks: list[np.ndarray], from_last: bool, side: int) -> list[np.ndarray]:
+    legs = cell[::-1] if from_last else cell
+    pts: list[np.ndarray] = []
+    for i, (t, k) in enumerate(legs):
+        e = side if i % 2 == 0 else 1 - side
+        seg = tracks[t][k]
+        pts.append(seg[e])
+        pts.append(seg[1 - e])
+    return pts
+
+
+def order_legs(tracks: list[np.ndarray], raws: list[np.ndarray], router: Router,
+               start: np.ndarray | None) -> list[tuple[float, float]]:
+    """Fly every leg once: snake through each cell, cells chosen greedily by flyable distance.
+
+    The first cell is entered at the corner of the first or last track nearest ``start``.
+    Returns the local path including routed connections.
+    """
+    cells = boustrophedon_cells(raws)
+    if not cells:
+        return []
+
+    def entries(ci: int) -> list[tuple[np.ndarray, bool, int]]:
+        c = cells[ci]
+        (t0, k0), (t1, k1) = c[0], c[-1]
+        return [(tracks[t0][k0][s], False, s) for s in (0, 1)] + [(tracks[t1][k1][s], True, s) for s in (0, 1)]
+
+    todo = set(range(len(cells)))
+    first_t = min(c[0][0] for c in cells)
+    last_t = max(c[-1][0] for c in cells)
+    corner = [(ci, ent) for ci in todo for ent in entries(ci)
+              if (not ent[1] and cells[ci][0][0] == first_t) or (ent[1] and cells[ci][-1][0] == last_t)]
+    if start is None:
+        ci, (_, from_last, side) = corner[0]
+    else:
+        ci, (_, from_last, side) = min(corner, key=lambda c: float(np.hypot(*(c[1][0] - start))))
+    path: list[tuple[float, float]] = []
+    pos: tuple[float, float] | None = None
+    while True:
+        pts = _snake(cells[ci], tracks, from_last, side)
+        for j, p in enumerate(pts):
+            q = (float(p[0]), float(p[1]))
+            if pos is not None and (j == 0 or j % 2 == 0):
+                path.extend(router.path(pos, q)[1:])
+            else:
+                path.append(q)
+            pos = q
+        todo.discard(ci)
+        if not todo:
+            break
+        options = [(float(np.hypot(*(ent[0] - np.asarray(pos)))), c, ent) for c in todo for ent in entries(c)]
+        options.sort(key=lambda o: o[0])
+        best = None
+        for straight, c, ent in options[:CANDIDATES]:
+            target = (float(ent[0][0]), float(ent[0][1]))
+            d = straight if router.visible(pos, target) else router.distance(pos, target)
+            if best is None or d < best[0] - 1e-9:
+                best = (d, c, ent)
+        if not math.isfinite(best[0]):
+            for straight, c, ent in options[CANDIDATES:]:
+                if math.isfinite(router.distance(pos, (float(ent[0][0]), float(ent[0][1])))):
+                    best = (straight, c, ent)
+                    break
+            else:
+                router.path(pos, (float(options[0][2][0][0]), float(options[0][2][0][1])))  # raises, with why
+        _, ci, (_, from_last, side) = best
+    return _dedupe(path)
+
+
+def _dedupe(path: list[tuple[float, float]], tol: float = 1e-6) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for p in path:
+        if not out or math.dist(out[-1], p) > tol:
+            out.append(p)
+    return out
+
+
+def extend_legs(tracks: list[np.ndarray], overshoot_m: float, router: Router) -> list[np.ndarray]:
+    """Extend every leg by ``overshoot_m`` past both ends for the turnaround, where that stays flyable."""
+    if overshoot_m <= 0:
+        return tracks
+    out = []
+    for t in tracks:
+        t = t.copy()
+        for seg in t:
+            v = seg[1] - seg[0]
+            n = float(np.hypot(*v))
+            if n < 1e-6:
+                continue
+            u = v / n * overshoot_m
+            for end, sign in ((0, -1.0), (1, 1.0)):
+                p = (float(seg[end, 0]), float(seg[end, 1]))
+                q = (p[0] + sign * u[0], p[1] + sign * u[1])
+                if router.visible(p, q):
+                    seg[end] = q
+        out.append(t)
+    return out
+
+
+def plan_lawnmower(area: SearchArea, *, spacing_m: float, alt_m: float, angle_deg: float | None = None,
+                   home: tuple[float, float] | None = None, speed_m_s: float = 10.0, overshoot_m: float = 0.0,
+                   margin_m: float | None = None, turn_cost_s: float = DEFAULT_TURN_COST_S,
+                   sweep_width_m: float | None = None, spacing: SpacingInfo | None = None,
+                   avoid_holes: bool = False, end_inset_m: float = 0.0, clearance_m: float = DEFAULT_CLEARANCE_M,
+                   endurance_min: float | None = None, limits: Limits = DEFAULT_LIMITS,
+                   name: str | None = None) -> Plan:
+    """Plan a parallel-track search over ``area``.
+
+    ``angle_deg`` is the compass bearing of the legs (``None`` = the fastest); ``home`` is
+    the launch point (lat, lon) whose nearest corner is the entry; ``overshoot_m`` extends
+    each leg past its end for the turnaround, ``end_inset_m`` stops legs short of the
+    boundary, and ``margin_m`` (default: the overshoot)
+    is how far outside the outline the path may go. ``spacing`` (from
+    :mod:`search_patterns.spacing`) carries camera or search-theory details into the stats;
+    without it POD uses ``sweep_width_m`` (default: the spacing).
+    """
+    check_spacing(spacing_m)
+    check_altitude(alt_m, limits)
+    check_speed(speed_m_s)
+    check_home(home)
+    check_area(area, limits)
+    info = spacing or spacing_info(spacing_m, sweep_width_m)
+    proj = area.projection()
+    margin = max(overshoot_m, 0.0) if margin_m is None else max(margin_m, overshoot_m, 0.0)
+    regions = make_regions(area, proj, margin_m=margin, clearance_m=clearance_m, avoid_holes=avoid_holes)
+    legs_region = regions.legs
+    if legs_region.is_empty:
+        legs_region = regions.search
+    width = max(legs_region.bounds[2] - legs_region.bounds[0], legs_region.bounds[3] - legs_region.bounds[1])
+    if width / spacing_m > limits.max_legs:
+        check_waypoints(int(2 * width / spacing_m), limits)
+    bearing = best_angle(legs_region, spacing_m, speed_m_s, turn_cost_s) if angle_deg is None else angle_deg % 180.0
+    tracks, raws = _transects(legs_region, spacing_m, bearing, end_inset_m)
+    router = Router(regions.flyable)
+    start = None if home is None else np.asarray(proj.to_local(*home))
+    tracks = extend_legs(tracks, overshoot_m, router)
+    path = order_legs(tracks, raws, router, start)
+    check_waypoints(len(path), limits)
+    xy = np.asarray(path, float).reshape(-1, 2)
+    lats, lons = proj.many_to_latlon(xy[:, 0], xy[:, 1])
+    wps = tuple(Waypoint(float(la), float(lo), float(alt_m)) for la, lo in zip(lats, lons, strict=False))
+    stats = plan_stats(xy, regions.search, info, speed_m_s=speed_m_s, turn_cost_s=turn_cost_s,
+                       endurance_min=endurance_min,
+                       extra={"angle_deg": bearing, "legs": int(sum(len(t) for t in tracks))})
+    params = {"spacing_m": spacing_m, "alt_m": alt_m, "angle_deg": bearing,
+              "angle_auto": angle_deg is None, "speed_m_s": speed_m_s, "overshoot_m": overshoot_m,
+              "end_inset_m": end_inset_m, "margin_m": margin, "turn_cost_s": turn_cost_s, "area": area.name}
+    plan_home = home if home is not None else (wps[0].lat, wps[0].lon) if wps else None
+    return Plan(waypoints=wps, pattern="lawnmower", params=params, stats=stats, home=plan_home,
+                takeoff_alt=alt_m, speed_m_s=speed_m_s, name=name or area.name)
