@@ -227,6 +227,7 @@ def find_gaps(searchable_local: BaseGeometry, covered_local: BaseGeometry, min_g
     parts = [p for p in shapely.get_parts(opened) if isinstance(p, Polygon) and p.area > 0]
     out: list[Gap] = []
     for p in parts:
+        p = shapely.simplify(p, 0.05)
         rect = p.minimum_rotated_rectangle
         xs, ys = rect.exterior.coords.xy
         e1 = math.hypot(xs[1] - xs[0], ys[1] - ys[0])
