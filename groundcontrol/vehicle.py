@@ -1,0 +1,271 @@
+"""The one object the rest of the project uses to fly a vehicle.
+
+``Vehicle`` joins the capability modules (link, telemetry, mission, actions, params,
+signing, forwarding, reserve) behind a small API::
+
+    v = Vehicle.connect("tcp:127.0.0.1:5760", tlog_path=Path("missions/x/vehicle-1.tlog"))
+    v.upload_mission(plan.mission_items())
+    v.wait_armable(120); v.set_mode("GUIDED"); v.arm(); v.start_mission()
+    ...
+    v.close()
+
+Every blocking call runs on the caller's thread; the link thread keeps reading meanwhile,
+so telemetry and events never stall behind a mission upload.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from groundcontrol import events as ev
+from groundcontrol import mission as mission_protocol
+from groundcontrol import params as params_protocol
+from groundcontrol import signing
+from groundcontrol.actions import MAV_CMD_REQUEST_MESSAGE, MAV_CMD_SET_MESSAGE_INTERVAL, Actions
+from groundcontrol.commands import Commander, CommandResult
+from groundcontrol.errors import CommandRejected, LinkError
+from groundcontrol.forwarding import Forwarder
+from groundcontrol.link import Link
+from groundcontrol.snapshot import VehicleSnapshot
+from groundcontrol.telemetry import STREAM_FALLBACK, WANTED_RATES
+from groundcontrol.tlog import TlogWriter
+from search_patterns.mission_items import MissionItem
+
+log = logging.getLogger(__name__)
+HOME_POSITION_ID = 242
+
+
+class Vehicle:
+    """One vehicle on one link. Build it with :meth:`connect` (or :meth:`on_link` to share a link)."""
+
+    def __init__(self, link: Link, system_id: int, *, owns_link: bool = True,
+                 forwarder: Forwarder | None = None, request_telemetry: bool = True) -> None:
+        self.link = link
+        self.system_id = system_id
+        self.component_id = link.states[system_id].component_id
+        self._owns_link = owns_link
+        self.forwarder = forwarder
+        self.commander = Commander(link, system_id, self.component_id)
+        self.actions = Actions(self.commander, self.snapshot)
+        self.telemetry_mode: str | None = None  # "message_interval" or "data_stream" once requested
+        self._request_lock = threading.Lock()
+        self._unsub = link.subscribe(self._on_event)
+        self.signing_key: bytes | None = None
+        self.mission_limit: int | None = None
+        if request_telemetry:
+            self._request_in_background()
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def connect(cls, connection: str, tlog_path: Path | str | None = None, signing_key: bytes | None = None,
+                timeout: float = 30, *, system_id: int | None = None, forward: Sequence[str] = (),
+                link_timeout: float = 2.5, request_telemetry: bool = True) -> Vehicle:
+        """Open ``connection``, wait for a vehicle's heartbeat, and start its link thread.
+
+        With ``signing_key`` the key is handed to the vehicle and everything is signed; a
+        vehicle that does not take it raises :class:`~groundcontrol.errors.SigningError`.
+        ``forward`` lists endpoints (``tcpin:127.0.0.1:14550`` …) that get all traffic.
+        """
+        tlog = TlogWriter(tlog_path) if tlog_path is not None else None
+        link = Link(connection, tlog=tlog, link_timeout=link_timeout)
+        link.start()
+        forwarder = None
+        try:
+            sysid = link.wait_vehicle(timeout, system_id)
+            if forward:
+                forwarder = Forwarder(link, list(forward))
+            v = cls(link, sysid, forwarder=forwarder, request_telemetry=request_telemetry)
+            if signing_key is not None:
+                signing.enable(link, sysid, v.component_id, signing_key, armed=v.snapshot().armed)
+                v.signing_key = signing_key
+        except BaseException:
+            if forwarder is not None:
+                forwarder.close()
+            link.close()
+            if tlog is not None:
+                tlog.close()
+            raise
+        return v
+
+    @classmethod
+    def on_link(cls, link: Link, system_id: int) -> Vehicle:
+        """Another vehicle on an already-running link (several aircraft on one radio)."""
+        return cls(link, system_id, owns_link=False)
+
+    def close(self) -> None:
+        """Stop forwarding and the link thread, and flush the tlog."""
+        self._unsub()
+        if self.forwarder is not None:
+            self.forwarder.close()
+        if self._owns_link:
+            self.link.close()
+            if self.link.tlog is not None:
+                self.link.tlog.close()
+
+    def __enter__(self) -> Vehicle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- state ----------------------------------------------------------------------------
+    def snapshot(self) -> VehicleSnapshot:
+        return self.link.snapshot(self.system_id)
+
+    def subscribe(self, callback: Callable[[ev.Event], None]) -> Callable[[], None]:
+        """``callback(event)`` for this vehicle's events, from the link thread. Returns unsubscribe."""
+        sysid = self.system_id
+
+        def only_mine(event: ev.Event) -> None:
+            if event.system_id == sysid:
+                callback(event)
+        return self.link.subscribe(only_mine)
+
+    def wait_for(self, condition: Callable[[VehicleSnapshot], bool], timeout: float, what: str) -> VehicleSnapshot:
+        """Poll snapshots until ``condition`` holds; :class:`LinkError` naming ``what`` on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            snap = self.snapshot()
+            if condition(snap):
+                return snap
+            if time.monotonic() > deadline:
+                raise LinkError(f"timed out after {timeout:g} s waiting for {what}")
+            time.sleep(0.05)
+
+    # -- telemetry requests ---------------------------------------------------------------
+    def _on_event(self, event: ev.Event) -> None:
+        if event.system_id == self.system_id and isinstance(event, ev.LinkRestored):
+            self._request_in_background()
+
+    def _request_in_background(self) -> None:
+        threading.Thread(target=self.request_telemetry, name="request-telemetry", daemon=True).start()
+
+    def request_telemetry(self) -> str:
+        """Ask for the messages the station needs: SET_MESSAGE_INTERVAL per message, or the
+        old REQUEST_DATA_STREAM groups when the vehicle does not acknowledge that command."""
+        with self._request_lock:
+            mode = "message_interval"
+            for msg_id, hz in WANTED_RATES.items():
+                r = self.set_message_rate(msg_id, hz)
+                if r.result is None or r.result == 3:  # never answered, or UNSUPPORTED
+                    mode = "data_stream"
+                    break
+            if mode == "data_stream":
+                for stream, hz in STREAM_FALLBACK.items():
+                    self.link.send(self.link.mav.request_data_stream_encode(
+                        self.system_id, self.component_id, stream, int(hz), 1))
+            self.commander.long("request home", MAV_CMD_REQUEST_MESSAGE, (HOME_POSITION_ID,), attempts=1)
+            self.telemetry_mode = mode
+            return mode
+
+    def set_message_rate(self, msg_id: int, hz: float) -> CommandResult:
+        """SET_MESSAGE_INTERVAL for one message (``hz`` <= 0 stops it)."""
+        interval = -1 if hz <= 0 else 1e6 / hz
+        return self.commander.long("set message interval", MAV_CMD_SET_MESSAGE_INTERVAL, (msg_id, interval),
+                                   timeout=1.0, attempts=2)
+
+    # -- missions -------------------------------------------------------------------------
+    def upload_mission(self, items: Sequence[MissionItem], progress: Callable[[int, int], None] | None = None,
+                       *, verify: bool = True) -> None:
+        """Upload and (by default) read back and compare. ``progress(done, total)`` is called
+        for the upload and again for the verification download."""
+        items = list(items)
+        mission_protocol.upload(self.link, self.system_id, self.component_id, items, progress=progress)
+        if verify and items:
+            mission_protocol.verify(self.link, self.system_id, self.component_id, items, progress=progress)
+
+    def download_mission(self, progress: Callable[[int, int], None] | None = None) -> list[MissionItem]:
+        return mission_protocol.download(self.link, self.system_id, self.component_id, progress=progress)
+
+    def clear_mission(self) -> None:
+        mission_protocol.clear(self.link, self.system_id, self.component_id)
+
+    # -- actions --------------------------------------------------------------------------
+    def wait_armable(self, timeout: float = 120.0, mode: str = "GUIDED") -> VehicleSnapshot:
+        """Switch to ``mode`` and wait until the vehicle reports its pre-arm checks pass and it
+        has a position (GPS fix, EKF, home). Raises :class:`CommandRejected` with the last
+        ``PreArm:`` text on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.snapshot().mode != mode.upper():
+                    self.set_mode(mode)
+                break
+            except CommandRejected:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1.0)
+
+        def ready(s: VehicleSnapshot) -> bool:
+            prearm = s.prearm_ok if s.prearm_ok is not None else True
+            return prearm and s.ekf_ok and (s.gps_fix or 0) >= 3 and s.home is not None
+
+        try:
+            return self.wait_for(ready, max(0.0, deadline - time.monotonic()), "the vehicle to be ready to arm")
+        except LinkError:
+            s = self.snapshot()
+            texts = [t.text for t in s.statustexts if t.text.startswith(("PreArm:", "Arm:"))]
+            missing = []
+            if s.prearm_ok is False:
+                missing.append("pre-arm checks failing")
+            if not s.ekf_ok:
+                missing.append("EKF has no position")
+            if (s.gps_fix or 0) < 3:
+                missing.append(f"GPS fix {s.gps_fix}")
+            if s.home is None:
+                missing.append("no home position")
+            reason = "; ".join(missing + texts[-1:]) or None
+            raise CommandRejected(CommandResult("wait until armable", 400, None,
+                                                f"not ready after {timeout:g} s: {reason}")) from None
+
+    def set_mode(self, name: str) -> CommandResult:
+        return self.actions.set_mode(name)
+
+    def arm(self) -> CommandResult:
+        return self.actions.arm()
+
+    def disarm(self, force: bool = False) -> CommandResult:
+        return self.actions.disarm(force)
+
+    def takeoff(self, alt_m: float) -> CommandResult:
+        return self.actions.takeoff(alt_m)
+
+    def start_mission(self) -> CommandResult:
+        return self.actions.start_mission()
+
+    def pause(self) -> CommandResult:
+        return self.actions.pause()
+
+    def resume(self) -> CommandResult:
+        return self.actions.resume()
+
+    def goto(self, lat: float, lon: float, alt_m: float) -> CommandResult:
+        return self.actions.goto(lat, lon, alt_m)
+
+    def set_speed(self, m_s: float) -> CommandResult:
+        return self.actions.set_speed(m_s)
+
+    def rtl(self) -> CommandResult:
+        return self.actions.rtl()
+
+    def land(self) -> CommandResult:
+        return self.actions.land()
+
+    # -- parameters and signing -----------------------------------------------------------
+    def get_param(self, name: str) -> float:
+        return params_protocol.get(self.link, self.system_id, self.component_id, name)
+
+    def set_param(self, name: str, value: float) -> float:
+        return params_protocol.set(self.link, self.system_id, self.component_id, name, value)
+
+    def enable_signing(self, key: bytes) -> None:
+        signing.enable(self.link, self.system_id, self.component_id, key, armed=self.snapshot().armed)
+        self.signing_key = key
+
+    def disable_signing(self) -> None:
+        signing.disable(self.link, self.system_id, self.component_id)
+        self.signing_key = None
