@@ -1,0 +1,234 @@
+"""The plan panel: pattern and parameters in, live path statistics out, import / save / export.
+
+Binds its widgets to ``PlanModel`` in one place (``_on_model``): user edits call
+``model.set_params``; model events update labels with signals blocked, so nothing loops.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from PyQt6.QtCore import QSignalBlocker, pyqtSignal
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from search_patterns.errors import SargcError
+from ui.app.dialogs import Asker
+from ui.app.plan_model import PlanModel
+
+IMPORT_FILTER = "Search areas (*.kml *.kmz *.geojson *.json *.plan *.gpx);;All files (*)"
+EXPORT_FILTER = ("QGC plan (*.plan);;Mission Planner (*.waypoints);;KML for CalTopo (*.kml);;"
+                 "GeoJSON (*.geojson);;GPX (*.gpx)")
+
+
+def fmt_duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def _formats():
+    return importlib.import_module("search_patterns.formats")
+
+
+class PlanPanel(QWidget):
+    """Pattern, spacing, altitude, speed, angle (or auto), vehicles; statistics; file actions."""
+
+    toolRequested = pyqtSignal(str)
+    areaLoaded = pyqtSignal()
+
+    def __init__(self, model: PlanModel, asker: Asker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model, self.asker = model, asker
+        self.last_saved: list[Path] = []
+        lay = QVBoxLayout(self)
+
+        draw = QGroupBox("Area")
+        g = QGridLayout(draw)
+        self.draw_area = QPushButton("Draw area (A)")
+        self.draw_exclusion = QPushButton("No-fly zone (E)")
+        self.set_datum = QPushButton("Set LKP datum (D)")
+        self.import_btn = QPushButton("Import… (Ctrl+O)")
+        self.clear_btn = QPushButton("Clear")
+        for i, b in enumerate((self.draw_area, self.draw_exclusion, self.set_datum, self.import_btn, self.clear_btn)):
+            g.addWidget(b, i // 2, i % 2)
+        self.draw_area.clicked.connect(lambda: self.toolRequested.emit("area"))
+        self.draw_exclusion.clicked.connect(lambda: self.toolRequested.emit("exclusion"))
+        self.set_datum.clicked.connect(lambda: self.toolRequested.emit("datum"))
+        self.import_btn.clicked.connect(lambda: self.ask_import())
+        self.clear_btn.clicked.connect(model.clear)
+        self.area_label = QLabel("No area yet: draw one or import a file.")
+        self.area_label.setWordWrap(True)
+        g.addWidget(self.area_label, 3, 0, 1, 2)
+        lay.addWidget(draw)
+
+        params = QGroupBox("Pattern")
+        f = QFormLayout(params)
+        self.pattern = QComboBox()
+        self.pattern.addItem("Lawnmower (parallel sweeps)", "lawnmower")
+        self.pattern.addItem("Expanding square (from LKP)", "expanding_square")
+        self.spacing = QDoubleSpinBox(decimals=1, minimum=2.0, maximum=2000.0, singleStep=5.0, suffix=" m")
+        self.alt = QDoubleSpinBox(decimals=0, minimum=5.0, maximum=120.0, singleStep=5.0, suffix=" m")
+        self.speed = QDoubleSpinBox(decimals=1, minimum=1.0, maximum=30.0, singleStep=1.0, suffix=" m/s")
+        angle_row = QHBoxLayout()
+        self.angle_auto = QCheckBox("auto")
+        self.angle = QDoubleSpinBox(decimals=0, minimum=0.0, maximum=179.0, singleStep=5.0, suffix=" °")
+        angle_row.addWidget(self.angle)
+        angle_row.addWidget(self.angle_auto)
+        self.vehicles = QSpinBox(minimum=1, maximum=8)
+        f.addRow("Pattern", self.pattern)
+        f.addRow("Track spacing", self.spacing)
+        f.addRow("Altitude (above home)", self.alt)
+        f.addRow("Speed", self.speed)
+        f.addRow("Sweep angle", angle_row)
+        f.addRow("Split among vehicles", self.vehicles)
+        lay.addWidget(params)
+
+        stats = QGroupBox("Statistics")
+        sf = QFormLayout(stats)
+        self.stat_labels: dict[str, QLabel] = {}
+        for key, title in (("waypoints", "Waypoints"), ("length", "Path length"), ("duration", "Flight time"),
+                           ("area", "Area"), ("coverage", "Coverage")):
+            lab = QLabel("–")
+            lab.setProperty("role", "stat")
+            self.stat_labels[key] = lab
+            sf.addRow(title, lab)
+        self.error_label = QLabel("")
+        self.error_label.setProperty("role", "error")
+        self.error_label.setWordWrap(True)
+        sf.addRow(self.error_label)
+        lay.addWidget(stats)
+
+        files = QHBoxLayout()
+        self.save_btn = QPushButton("Save plan… (Ctrl+S)")
+        self.export_btn = QPushButton("Export…")
+        self.save_btn.clicked.connect(lambda: self.ask_export("Save plan"))
+        self.export_btn.clicked.connect(lambda: self.ask_export("Export plan"))
+        files.addWidget(self.save_btn)
+        files.addWidget(self.export_btn)
+        lay.addLayout(files)
+        lay.addStretch(1)
+
+        self._show_params()
+        self.pattern.currentIndexChanged.connect(lambda _: model.set_params(pattern=self.pattern.currentData()))
+        self.spacing.valueChanged.connect(lambda v: model.set_params(spacing_m=float(v)))
+        self.alt.valueChanged.connect(lambda v: model.set_params(alt_m=float(v)))
+        self.speed.valueChanged.connect(lambda v: model.set_params(speed_m_s=float(v)))
+        self.angle.valueChanged.connect(lambda v: self._angle_changed())
+        self.angle_auto.toggled.connect(lambda v: self._angle_changed())
+        self.vehicles.valueChanged.connect(lambda v: model.set_params(vehicles=int(v)))
+        model.subscribe(self._on_model)
+        self._show_plan()
+
+    # ---- model → widgets (the one adapter for this panel) ---------------------------------------
+    def _on_model(self, event: str, value) -> None:
+        if event == "params":
+            self._show_params()
+        elif event == "plan":
+            self._show_plan()
+        elif event == "error":
+            self.error_label.setText(value or "")
+        elif event == "area":
+            self._show_area()
+
+    def _show_params(self) -> None:
+        p = self.model.params
+        widgets = (self.pattern, self.spacing, self.alt, self.speed, self.angle, self.angle_auto, self.vehicles)
+        blockers = [QSignalBlocker(w) for w in widgets]
+        self.pattern.setCurrentIndex(max(0, self.pattern.findData(p.pattern)))
+        self.spacing.setValue(p.spacing_m)
+        self.alt.setValue(p.alt_m)
+        self.speed.setValue(p.speed_m_s)
+        self.angle_auto.setChecked(p.angle_deg is None)
+        self.angle.setEnabled(p.angle_deg is not None)
+        if p.angle_deg is not None:
+            self.angle.setValue(p.angle_deg)
+        self.vehicles.setValue(p.vehicles)
+        self.vehicles.setEnabled(p.pattern == "lawnmower")
+        del blockers
+
+    def _angle_changed(self) -> None:
+        self.angle.setEnabled(not self.angle_auto.isChecked())
+        self.model.set_params(angle_deg=None if self.angle_auto.isChecked() else float(self.angle.value()))
+
+    def _show_area(self) -> None:
+        a = self.model.area
+        if a is None:
+            self.area_label.setText("No area yet: draw one or import a file.")
+        else:
+            n = len(a.polygon.exterior.coords) - 1
+            self.area_label.setText(f"{a.name}: {n} corners, {a.area_m2() / 1e4:.1f} ha, "
+                                    f"{len(a.exclusions)} no-fly zone(s)")
+
+    def _show_plan(self) -> None:
+        plans = self.model.plans
+        if not plans:
+            for lab in self.stat_labels.values():
+                lab.setText("–")
+            self.save_btn.setEnabled(False)
+            self.export_btn.setEnabled(False)
+            return
+        wps = sum(p.stats.waypoints or len(p.waypoints) for p in plans)
+        length = sum(p.stats.length_m for p in plans)
+        durations = [p.stats.duration_s for p in plans]
+        area = sum(p.stats.area_m2 for p in plans)
+        cov = [p.stats.coverage_fraction for p in plans]
+        self.stat_labels["waypoints"].setText(str(wps))
+        self.stat_labels["length"].setText(f"{length / 1000:.2f} km")
+        each = " (longest)" if len(plans) > 1 else ""
+        self.stat_labels["duration"].setText(fmt_duration(max(durations)) + each)
+        self.stat_labels["area"].setText(f"{area / 1e4:.1f} ha" if area else "–")
+        self.stat_labels["coverage"].setText(f"{100 * sum(cov) / len(cov):.0f} %" if any(cov) else "–")
+        self.save_btn.setEnabled(True)
+        self.export_btn.setEnabled(True)
+
+    # ---- files ----------------------------------------------------------------------------------
+    def ask_import(self) -> None:
+        path = self.asker.open_path("Import search area", IMPORT_FILTER)
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str | Path) -> bool:
+        """Load a search area (KML/KMZ/GeoJSON/.plan/GPX); errors are shown, nothing is lost."""
+        try:
+            area = _formats().read_area(Path(path))
+        except (SargcError, OSError) as exc:
+            self.model.report(f"Could not import {Path(path).name}: {exc}")
+            return False
+        self.model.set_area(area)
+        self.areaLoaded.emit()
+        return True
+
+    def ask_export(self, title: str) -> None:
+        plan = self.model.plan
+        path = self.asker.save_path(title, EXPORT_FILTER, f"{plan.name if plan else 'plan'}.plan")
+        if path:
+            self.export(path)
+
+    def export(self, path: str | Path) -> list[Path]:
+        """Write the plan (one file per vehicle when split) in the format the suffix names."""
+        path = Path(path)
+        plans = self.model.plans
+        targets = [path] if len(plans) == 1 else [
+            path.with_name(f"{path.stem}-{i + 1}{path.suffix}") for i in range(len(plans))]
+        try:
+            for plan, target in zip(plans, targets, strict=True):
+                _formats().write_plan(plan, target)
+        except (SargcError, OSError) as exc:
+            self.model.report(f"Could not write {path.name}: {exc}")
+            return []
+        self.last_saved = targets
+        return targets
