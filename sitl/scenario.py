@@ -171,6 +171,10 @@ class Scenario:
         lat, lon = offset_latlon(self.home.lat, self.home.lon, north, east)
         return Home(lat, lon, self.home.alt_amsl_m, self.home.heading_deg)
 
+    def events_for(self, vehicle: int) -> tuple[ScenarioEvent, ...]:
+        """The scenario events aimed at vehicle number ``vehicle`` (1-based, as in the file)."""
+        return tuple(e for e in self.events if e.vehicle == vehicle)
+
     def with_vehicles(self, connection: str) -> Scenario:
         """The same scenario with every vehicle reached through ``connection`` (``--vehicle``)."""
         from dataclasses import replace

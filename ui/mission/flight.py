@@ -1,0 +1,296 @@
+"""One vehicle's sortie: upload and verify, arm, start, watch it fly, react, bring it home.
+
+Everything here goes through the ``groundcontrol.vehicle.Vehicle`` facade, so the same code
+flies the built-in simulator, ArduPilot SITL or a real drone. What the station does on its own
+account (not the autopilot's):
+
+- On battery at or below ``failsafe.battery_rtl_percent`` it commands RTL.
+- On link loss it records the outage; the autopilot's GCS failsafe (enabled before the flight
+  where the vehicle accepts the parameter) brings the vehicle home, and when the link comes
+  back the station makes sure it is in RTL.
+- Past the scenario's time limit it commands RTL.
+
+An interrupted sortie records the last waypoint reached, so the rest of the area can be flown
+later (``sargc mission --resume``).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from search_patterns.plan import Plan
+from search_patterns.pose import Pose
+from sitl.scenario import Scenario, ScenarioEvent
+from ui.mission.camera_feed import TelemetryCamera, pose_from_snapshot
+from ui.mission.model import TimelineEvent
+
+RTL_MODES = ("RTL", "LAND", "SMART_RTL")
+POLL_S = 0.05
+
+
+class MissionAbort(Exception):
+    """The sortie could not go on (upload refused, arming refused, link never came up)."""
+
+
+@dataclass
+class SortieResult:
+    """What one sortie did, for the report and the resume plan."""
+
+    name: str
+    connection: str
+    tlog: str
+    plan: Plan
+    first_wp_seq: int
+    last_wp_reached: int = 0  # count of plan waypoints reached, 0 = none
+    completed: bool = False
+    interrupted_by: str | None = None
+    track: list[tuple[float, float, float]] = field(default_factory=list)  # lat, lon, alt_rel
+    poses: list[Pose] = field(default_factory=list)
+    error: str | None = None
+    airborne: bool = False
+
+
+def _ok(result: Any, what: str) -> None:
+    """Turn a typed command result (or False) into MissionAbort with the vehicle's reason."""
+    if result is None or result is True:
+        return
+    if result is False:
+        raise MissionAbort(f"{what} refused")
+    ok = getattr(result, "ok", getattr(result, "success", True))
+    if not ok:
+        reason = getattr(result, "reason", None) or getattr(result, "message", None) or str(result)
+        raise MissionAbort(f"{what} refused: {reason}")
+
+
+class Sortie:
+    """Fly ``plan`` with the vehicle at ``connection``; run in a thread with :meth:`run`."""
+
+    def __init__(self, *, name: str, connection: str, tlog_path: str, plan: Plan, scenario: Scenario,
+                 clock: Callable[[], float], emit: Callable[[TimelineEvent], None], camera: TelemetryCamera | None,
+                 speedup: float, events: tuple[ScenarioEvent, ...] = (), endpoint: Any = None,
+                 on_snapshot: Callable[[str, Any], None] | None = None,
+                 stop_flag: threading.Event | None = None) -> None:
+        self.name = name
+        self.connection = connection
+        self.tlog_path = tlog_path
+        self.plan = plan
+        self.scenario = scenario
+        self.clock = clock
+        self.emit_event = emit
+        self.camera = camera
+        self.speedup = max(1.0, speedup)
+        self.events = list(events)
+        self.endpoint = endpoint
+        self.on_snapshot = on_snapshot
+        self.stop_flag = stop_flag or threading.Event()
+        self.items = plan.mission_items()
+        first = 3 if plan.speed_m_s else 2
+        self.result = SortieResult(name, connection, tlog_path, plan, first)
+        self._q: queue.Queue = queue.Queue()
+        self._rtl_sent = False
+        self.vehicle: Any = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def emit(self, kind: str, text: str, severity: str = "info") -> None:
+        self.emit_event(TimelineEvent(round(self.clock(), 1), self.name, kind, text, severity))
+
+    def _wall(self, sim_s: float) -> float:
+        """Wall seconds for ``sim_s`` of vehicle time (never less than a floor for slow machines)."""
+        return sim_s / self.speedup
+
+    def _rtl(self, why: str) -> None:
+        if self._rtl_sent:
+            return
+        self._rtl_sent = True
+        try:
+            _ok(self.vehicle.rtl(), "RTL")
+            self.emit("rtl", f"RTL commanded: {why}", "warning")
+        except Exception as exc:  # the link may be down; the autopilot failsafe still applies
+            self._rtl_sent = False
+            self.emit("rtl-failed", f"RTL could not be sent ({exc}); will retry", "critical")
+
+    # -- the sortie ------------------------------------------------------------------------
+    def run(self) -> SortieResult:
+        try:
+            self._run()
+        except MissionAbort as exc:
+            self.result.error = str(exc)
+            self.result.interrupted_by = self.result.interrupted_by or "aborted"
+            self.emit("abort", str(exc), "critical")
+        except Exception as exc:  # report, never leave a vehicle without its link closed
+            self.result.error = f"{type(exc).__name__}: {exc}"
+            self.result.interrupted_by = self.result.interrupted_by or "error"
+            self.emit("error", self.result.error, "critical")
+        finally:
+            if self.vehicle is not None:
+                try:
+                    self.vehicle.close()
+                except Exception:  # noqa: S110 - closing a dead link must not hide the result
+                    pass
+        return self.result
+
+    def _run(self) -> None:
+        from groundcontrol.vehicle import Vehicle
+
+        self.emit("connect", f"connecting to {self.connection}")
+        self.vehicle = Vehicle.connect(self.connection, tlog_path=self.tlog_path)
+        self.vehicle.subscribe(self._q.put)
+        self.emit("connected", "link up, waiting until the vehicle is ready to arm")
+        _ok(self.vehicle.wait_armable(), "wait until armable")
+        self.emit("ready", "vehicle ready (GPS and EKF good)")
+
+        n_items = len(self.items)
+        self.emit("upload", f"uploading {n_items} mission items ({len(self.plan.waypoints)} waypoints)")
+        _ok(self.vehicle.upload_mission(self.items), "mission upload")
+        self.emit("upload-verified", "mission uploaded and verified by download")
+        self._enable_gcs_failsafe()
+        self._apply_battery_preflight()
+
+        _ok(self.vehicle.arm(), "arm")
+        self.emit("armed", "armed")
+        _ok(self.vehicle.start_mission(), "mission start")
+        self.emit("mission-start", "MISSION_START: flying the plan in AUTO")
+        self._fly()
+
+    def _enable_gcs_failsafe(self) -> None:
+        """Ask the autopilot to return home by itself if it stops hearing us (FS_GCS_ENABLE=1)."""
+        setter = getattr(self.vehicle, "set_param", None)
+        if setter is None:
+            self.emit("preflight", "GCS failsafe left as configured (this link cannot set parameters)", "warning")
+            return
+        try:
+            setter("FS_GCS_ENABLE", 1)
+            self.emit("preflight", "GCS failsafe on: the vehicle returns home by itself after 5 s without the station")
+        except Exception as exc:
+            self.emit("preflight", f"could not enable the GCS failsafe ({exc}); the station will RTL on link return",
+                      "warning")
+
+    def _apply_battery_preflight(self) -> None:
+        snap = self.vehicle.snapshot()
+        pct = getattr(snap, "battery_pct", None)
+        if pct is not None:
+            self.emit("preflight", f"battery {pct:.0f} %")
+
+    def _plan_index(self, seq: int | None) -> int:
+        """Mission seq → count of plan waypoints reached (0 = none yet)."""
+        if seq is None:
+            return 0
+        return max(0, min(len(self.plan.waypoints), seq - self.result.first_wp_seq + 1))
+
+    def _fly(self) -> None:
+        res = self.result
+        n_wp = len(self.plan.waypoints)
+        limit = self.scenario.time_limit_s
+        link_lost = False
+        last_pt = None
+        while not self.stop_flag.is_set():
+            snap = self.vehicle.snapshot()
+            t = self.clock()
+            if self.on_snapshot:
+                self.on_snapshot(self.name, snap)
+            self._drain_events()
+            if getattr(snap, "link", None) is not None and snap.link.lost:
+                link_lost = True
+            if not link_lost and getattr(snap, "has_position", False):
+                pt = (snap.lat, snap.lon, snap.alt_rel or 0.0)
+                if pt != last_pt:
+                    res.track.append(pt)
+                    last_pt = pt
+                pose = pose_from_snapshot(snap, t)
+                if pose is not None:
+                    res.poses.append(pose)
+                    if self.camera is not None:
+                        self.camera.offer(self.name, pose, t)
+            if snap.in_air or (snap.alt_rel or 0) > 2.0:
+                res.airborne = True
+            reached = self._plan_index(snap.last_reached_seq)
+            if reached > res.last_wp_reached and not self._rtl_sent:
+                res.last_wp_reached = reached
+            self._fire_scenario_events(t, res.last_wp_reached)
+            # station-side battery failsafe
+            pct = getattr(snap, "battery_pct", None)
+            if pct is not None and pct <= self.scenario.failsafe.battery_rtl_percent and not self._rtl_sent \
+                    and res.airborne and snap.mode not in RTL_MODES:
+                res.interrupted_by = res.interrupted_by or "low battery"
+                self.emit("battery-low", f"battery {pct:.0f} % ≤ {self.scenario.failsafe.battery_rtl_percent:g} %",
+                          "critical")
+                self._rtl("low battery")
+            if limit and t > limit and not self._rtl_sent:
+                res.interrupted_by = res.interrupted_by or "time limit"
+                self._rtl(f"time limit {limit:g} s reached")
+            if res.airborne and snap.landed and not snap.armed:
+                res.completed = res.last_wp_reached >= n_wp and res.interrupted_by is None
+                self.emit("landed", "landed and disarmed" + ("" if res.completed else
+                                                               f" (reached {res.last_wp_reached}/{n_wp} waypoints)"))
+                break
+            time.sleep(POLL_S)
+        else:
+            res.interrupted_by = res.interrupted_by or "stopped by operator"
+            self._rtl("stopped by operator")
+
+    def _drain_events(self) -> None:
+        from groundcontrol import events as ev
+
+        while True:
+            try:
+                e = self._q.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(e, ev.LinkLost):
+                self.emit("link-lost", f"LINK LOST: no heartbeat for {e.last_heartbeat_age:.1f} s", "critical")
+                self.result.interrupted_by = self.result.interrupted_by or "link loss"
+            elif isinstance(e, ev.LinkRestored):
+                self.emit("link-restored", f"link back after {e.outage_s:.1f} s", "warning")
+                snap = self.vehicle.snapshot()
+                if snap.mode not in RTL_MODES and not snap.landed:
+                    self._rtl("link was lost")
+                elif snap.mode in RTL_MODES:
+                    self._rtl_sent = True
+            elif isinstance(e, ev.ModeChanged):
+                sev = "warning" if e.new in RTL_MODES else "info"
+                self.emit("mode", f"mode {e.old or '?'} → {e.new}", sev)
+                if e.new in RTL_MODES and self.result.interrupted_by is None and \
+                        self.result.last_wp_reached < len(self.plan.waypoints):
+                    self.result.interrupted_by = "vehicle returned home"
+            elif isinstance(e, ev.WaypointReached):
+                idx = self._plan_index(e.seq)
+                if e.seq >= self.result.first_wp_seq:
+                    self.emit("waypoint", f"waypoint {idx}/{len(self.plan.waypoints)} reached")
+            elif isinstance(e, ev.StatusText):
+                if e.severity <= 4:
+                    self.emit("statustext", e.text, "critical" if e.severity <= 2 else "warning")
+            elif isinstance(e, ev.ReserveRTL | ev.ReserveWarning):
+                rtl = isinstance(e, ev.ReserveRTL)
+                self.emit("reserve", e.message, "critical" if rtl else "warning")
+                if rtl:
+                    self._rtl_sent = True
+                    self.result.interrupted_by = self.result.interrupted_by or "low battery"
+            elif isinstance(e, ev.ArmedChanged):
+                self.emit("armed" if e.armed else "disarmed", "armed" if e.armed else "disarmed")
+
+    def _fire_scenario_events(self, t: float, reached: int) -> None:
+        for e in list(self.events):
+            due = (e.at_s is not None and t >= e.at_s) or (e.after_waypoint is not None and reached >= e.after_waypoint)
+            if not due:
+                continue
+            self.events.remove(e)
+            if e.kind == "link_blackout":
+                proxy = getattr(self.endpoint, "proxy", None)
+                if proxy is None:
+                    self.emit("scenario", "link blackout asked for but this vehicle has no faulty link", "warning")
+                    continue
+                self.emit("scenario", f"scenario: radio link blacked out for {e.duration_s:g} s", "warning")
+                proxy.blackout(self._wall(e.duration_s))
+            elif e.kind == "battery_low":
+                sim = getattr(self.endpoint, "sim", None)
+                setter = getattr(sim, "set_battery_percent", None) if sim is not None else None
+                if setter is None:
+                    self.emit("scenario", "battery drop asked for but this vehicle cannot simulate it", "warning")
+                    continue
+                self.emit("scenario", f"scenario: battery drops to {e.percent:g} %", "warning")
+                setter(e.percent)
