@@ -133,7 +133,7 @@ def follow(connect: str, url: str, interface: str | None, mission: Path | None, 
                                             sighting_id=s.id, detector=",".join(s.detectors)))
                     sent_sightings[s.id] = key
             for m in cot.drain():
-                if m.is_user_marker and not m.from_sargc and markers.get(m.uid) != m:
+                if m.is_user_marker and m.field("kind") not in ("vehicle", "sighting") and markers.get(m.uid) != m:
                     markers[m.uid] = m
                     click.echo(f"marker: {_marker_line(m)}")
                     if mission is not None:
