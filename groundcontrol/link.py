@@ -206,6 +206,10 @@ class Link:
                 self._subscribers.remove(callback)
         return unsubscribe
 
+    def publish(self, event: ev.Event) -> None:
+        """Send an event to subscribers (for station-side monitors such as the battery reserve)."""
+        self._emit(event)
+
     def add_packet_observer(self, callback: Callable[[bytes], None]) -> Callable[[], None]:
         """``callback(raw_packet)`` for every packet received (used by forwarding)."""
         self._packet_observers.append(callback)

@@ -30,6 +30,7 @@ from groundcontrol.commands import Commander, CommandResult
 from groundcontrol.errors import CommandRejected, LinkError
 from groundcontrol.forwarding import Forwarder
 from groundcontrol.link import Link
+from groundcontrol.reserve import ReservePolicy, ReturnReserve
 from groundcontrol.snapshot import VehicleSnapshot
 from groundcontrol.telemetry import STREAM_FALLBACK, WANTED_RATES
 from groundcontrol.tlog import TlogWriter
@@ -99,6 +100,8 @@ class Vehicle:
     def close(self) -> None:
         """Stop forwarding and the link thread, and flush the tlog."""
         self._unsub()
+        if getattr(self, "_reserve_unsub", None):
+            self._reserve_unsub()
         if self.forwarder is not None:
             self.forwarder.close()
         if self._owns_link:
@@ -254,6 +257,41 @@ class Vehicle:
 
     def land(self) -> CommandResult:
         return self.actions.land()
+
+    # -- station-side battery reserve ------------------------------------------------------
+    def watch_reserve(self, policy: ReservePolicy | None = None) -> ReturnReserve:
+        """Warn (ReserveWarning) and then command RTL (ReserveRTL) when the battery nears what
+        is needed to get home. Works on the link thread from snapshots; RTL is sent from a
+        worker thread so the link never waits on it."""
+        reserve = ReturnReserve(policy or ReservePolicy())
+        flags = {"warned": False, "rtl": False}
+
+        def on_event(e: ev.Event) -> None:
+            if not isinstance(e, ev.SnapshotUpdated) or e.system_id != self.system_id:
+                return
+            snap = e.snapshot
+            r = reserve.update(snap)
+            if r.level == "ok":
+                flags["warned"] = False
+            elif r.level == "warn" and not flags["warned"]:
+                flags["warned"] = True
+                self.link.publish(ev.ReserveWarning(self.system_id, e.time, r.remaining_pct, r.needed_pct, r.message))
+            elif r.level == "rtl" and not flags["rtl"] and snap.in_air and snap.mode not in ("RTL", "LAND"):
+                flags["rtl"] = True
+                self.link.publish(ev.ReserveRTL(self.system_id, e.time, r.remaining_pct, r.needed_pct, r.message))
+                threading.Thread(target=self._reserve_rtl, name="reserve-rtl", daemon=True).start()
+
+        self._reserve_unsub = self.link.subscribe(on_event)
+        return reserve
+
+    def _reserve_rtl(self) -> None:
+        for _ in range(5):
+            try:
+                self.rtl()
+                return
+            except CommandRejected as exc:
+                log.warning("reserve RTL refused: %s", exc)
+                time.sleep(1.0)
 
     # -- parameters and signing -----------------------------------------------------------
     def get_param(self, name: str) -> float:
