@@ -107,7 +107,8 @@ def _timeline_svg(events: Sequence[TimelineEvent], duration: float) -> str:
                          f'fill="{colours.get(e.severity, "#555")}"><title>{_e(_fmt_t(e.t))} {_e(e.text)}</title></rect>')
     for k in range(6):
         x = left + (w - left - 10) * k / 5
-        parts.append(f'<text x="{x:.0f}" y="{h - 4}" font-size="11" text-anchor="middle">{_fmt_t(end * k / 5)}</text>')
+        anchor = "end" if k == 5 else "middle"
+        parts.append(f'<text x="{x:.0f}" y="{h - 4}" font-size="11" text-anchor="{anchor}">{_fmt_t(end * k / 5)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -189,6 +190,10 @@ def render_report(data: ReportData) -> str:
                    f"src='{_data_uri(pic, _mime(pic))}'></section>")
     out.append("<footer style='padding:8px 24px;font-size:12px;color:#666'>SAR Ground Control mission report. "
                "Times are mission time (m:ss) from the start of the first vehicle's mission.</footer>")
+    # lets a reader (or a headless browser in a test) see that every picture decoded
+    out.append("<script>window.addEventListener('load',function(){var n=0;for(var i of document.images)"
+               "{if(i.naturalWidth>0)n++;}document.body.setAttribute('data-images-decoded',n);"
+               "document.body.setAttribute('data-images',document.images.length);});</script>")
     out.append("</main></body></html>")
     return "".join(out)
 
