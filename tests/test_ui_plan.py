@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import Qt
 import ui_support
+from PyQt6.QtCore import Qt
 from ui_support import CANBERRA, draw_polygon, map_point, screenshot
 
 from search_patterns.geo import offset_latlon

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from search_patterns.camera import Camera
@@ -63,6 +64,13 @@ class Progress:
     battery_end_pct: float | None
 
 
+def _signing_key(text: str) -> bytes:
+    """A key file path, or a passphrase shared with the vehicle's operator."""
+    signing = importlib.import_module("groundcontrol.signing")
+    path = Path(text).expanduser()
+    return signing.load_key(path) if path.is_file() else signing.key_from_passphrase(text)
+
+
 def _vehicle_class():
     return importlib.import_module("groundcontrol.vehicle").Vehicle
 
@@ -91,7 +99,7 @@ class Fleet:
         try:
             kwargs: dict[str, Any] = {"tlog_path": tlog_path}
             if signing_key:
-                kwargs["signing_key"] = signing_key
+                kwargs["signing_key"] = _signing_key(signing_key)
             vehicle = _vehicle_class().connect(conn_str, **kwargs)
         except Exception as exc:  # noqa: BLE001 - any failure is told to the pilot, not raised on a worker
             self._results.append(ActionResult(key, "connect", False, f"Could not connect to {conn_str}: {exc}"))
@@ -126,6 +134,10 @@ class Fleet:
                 v.upload_mission(plan.mission_items(), progress=progress)
                 entry.plan = plan
                 message = f"Mission uploaded: {len(plan.waypoints)} waypoints"
+            elif action == "arm":
+                v.wait_armable(timeout=60.0)  # GUIDED, pre-arm checks passed, home known
+                v.arm()
+                message = "Armed"
             elif action == "takeoff":
                 v.takeoff(*args)
                 message = f"Taking off to {args[0]:.0f} m"

@@ -233,6 +233,13 @@ class FlyPanel(QWidget):
             end = f"{prog.battery_end_pct:.0f} %" if prog.battery_end_pct is not None else "?"
             st["eta"].setText(f"{eta}  /  {end}")
 
+    def camera_poses(self) -> dict:
+        """Each vehicle's camera pose from its latest snapshot (called from worker threads)."""
+        from ui.mission.camera_feed import pose_from_snapshot
+
+        now = time.time()
+        return {key: pose_from_snapshot(e.snapshot, now) for key, e in list(self.fleet.entries.items())}
+
     def shutdown(self) -> None:
         self._timer.stop()
         self.fleet.close()

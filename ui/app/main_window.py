@@ -28,7 +28,7 @@ from ui.app.map_view import MapView
 from ui.app.models import LAYERS, LayerState, MapState, Overlays
 from ui.app.plan_model import PlanModel, PlanParams
 from ui.app.plan_panel import PlanPanel
-from ui.app.settings import Settings, save_settings
+from ui.app.settings import Settings, default_missions_dir, save_settings
 from ui.app.theme import apply_theme
 from ui.app.tiles import format_latlon, open_tile_source
 
@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.settings_path = settings_path
         self.asker = asker or Asker(self)
+        self._mission_dir: Path | None = None
         s = self.settings
 
         lat, lon, zoom = s.map_view or (0.0, 0.0, 3.0)
@@ -214,6 +215,15 @@ class MainWindow(QMainWindow):
             return False
         self.settings.tile_source = str(path)
         return True
+
+    def mission_folder(self) -> Path:
+        """This session's live mission folder (made on first use): tlogs and detections go here."""
+        if self._mission_dir is None:
+            from ui.mission.folder import new_mission_dir
+
+            parent = Path(self.settings.missions_dir) if self.settings.missions_dir else default_missions_dir()
+            self._mission_dir = new_mission_dir(parent)
+        return self._mission_dir
 
     def set_theme(self, name: str) -> None:
         self.settings.theme = name if name in ("light", "dark") else "light"

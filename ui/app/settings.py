@@ -32,6 +32,7 @@ class Settings:
     spacing_m: float = 30.0
     alt_m: float = 50.0
     speed_m_s: float = 10.0
+    missions_dir: str | None = None  # where live flights write their mission folders
 
     def remember(self, kind: str, value: str) -> None:
         """Put ``value`` first in a recent list (``"files"``, ``"connections"``, ``"missions"``)."""
@@ -40,6 +41,11 @@ class Settings:
             items.remove(value)
         items.insert(0, value)
         del items[RECENT_MAX:]
+
+
+def default_missions_dir() -> Path:
+    """``~/.local/share/sargc/missions`` or the platform's equivalent."""
+    return Path(platformdirs.user_data_dir("sargc", appauthor=False)) / "missions"
 
 
 def default_path() -> Path:

@@ -50,20 +50,11 @@ def _store_class():
 
 
 def _picture(store: Any, sighting: Any) -> bytes | None:
-    for name in ("thumbnail", "picture", "best_picture"):
-        fn = getattr(store, name, None)
-        if fn is not None:
-            try:
-                data = fn(sighting.id)
-            except Exception:  # noqa: BLE001 - a missing picture is not an error
-                return None
-            if isinstance(data, np.ndarray):
-                import cv2
-
-                ok, buf = cv2.imencode(".jpg", data)
-                return buf.tobytes() if ok else None
-            return bytes(data) if data else None
-    return None
+    """The JPEG of the sighting's best detection (None when the store kept no picture)."""
+    if sighting.best_detection_id is None:
+        return None
+    data = store.thumbnail(sighting.best_detection_id)
+    return bytes(data) if data else None
 
 
 def rows_from_store(store: Any, with_pictures: bool = True) -> list[SightingRow]:
@@ -78,7 +69,7 @@ def rows_from_store(store: Any, with_pictures: bool = True) -> list[SightingRow]
 
 def read_sightings(path: str | Path) -> list[SightingRow]:
     """Sightings in a detection store file (for the coordinator view)."""
-    store = _store_class()(Path(path))
+    store = _store_class()(Path(path), readonly=True)
     try:
         return rows_from_store(store)
     finally:
@@ -148,10 +139,9 @@ class SightingsFeed:
                 sid, action, note = self._actions.get_nowait()
             except queue.Empty:
                 return
-            if action == "note":
-                store.note(sid, note or "")
-            else:
-                getattr(store, action)(sid)
+            current = store.sighting(sid)
+            state = {"confirm": "confirmed", "reject": "rejected", "reset": "new"}.get(action, current.state)
+            store.review(sid, state, current.note if note is None else note)
 
     def stop(self) -> None:
         self._stop.set()

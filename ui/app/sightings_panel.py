@@ -16,6 +16,8 @@ from PyQt6.QtCore import QRectF, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap
 from PyQt6.QtWidgets import (
     QApplication,
+    QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -113,7 +115,18 @@ class SightingsPanel(QWidget):
         self.feed: SightingsFeed | None = None
         self.rows: list[SightingRow] = []
         self._known: set[int] | None = None
+        self.live = None
         lay = QVBoxLayout(self)
+        src = QHBoxLayout()
+        self.source_edit = QComboBox()
+        self.source_edit.setEditable(True)
+        self.source_edit.addItem("simulated camera (training)")
+        self.source_edit.setToolTip("Video: 'simulated camera (training)', rtsp://…, udp://…, a file, or a device number")
+        self.video_btn = QPushButton("Start video")
+        self.video_btn.clicked.connect(self._toggle_video)
+        src.addWidget(self.source_edit, 1)
+        src.addWidget(self.video_btn)
+        lay.addLayout(src)
         self.store_label = QLabel("No detection store open.")
         self.store_label.setWordWrap(True)
         lay.addWidget(self.store_label)
@@ -121,14 +134,14 @@ class SightingsPanel(QWidget):
         self.list.setIconSize(QSize(96, 72))
         self.list.currentRowChanged.connect(self._row_changed)
         lay.addWidget(self.list, 1)
-        row = QHBoxLayout()
+        row = QGridLayout()
         self.confirm_btn = QPushButton("Confirm (C)")
         self.reject_btn = QPushButton("Reject (R)")
         self.note_btn = QPushButton("Note… (N)")
         self.export_btn = QPushButton("Export…")
-        for b in (self.confirm_btn, self.reject_btn, self.note_btn, self.export_btn):
+        for i, b in enumerate((self.confirm_btn, self.reject_btn, self.note_btn, self.export_btn)):
             b.setProperty("flight", True)
-            row.addWidget(b)
+            row.addWidget(b, i // 2, i % 2)
         self.confirm_btn.setShortcut("C")
         self.reject_btn.setShortcut("R")
         self.note_btn.setShortcut("N")
@@ -141,6 +154,51 @@ class SightingsPanel(QWidget):
         self._timer.setInterval(int(1000 / LIST_HZ))
         self._timer.timeout.connect(self.pull)
         self._timer.start()
+
+    # ---- live video -----------------------------------------------------------------------------
+    def _toggle_video(self) -> None:
+        if self.live is not None:
+            self.stop_video()
+        elif self.source_edit.currentText().startswith("simulated"):
+            self.start_simulated()
+        else:
+            self.start_stream(self.source_edit.currentText())
+
+    def _new_live(self):
+        from ui.app.live_video import LiveDetection
+
+        store = self.window.mission_folder() / "detections.sqlite"
+        self.live = LiveDetection(store, self.video_feed)
+        self.open_store(store)
+        self.video_btn.setText("Stop video")
+        return self.live
+
+    def start_simulated(self, scene=None, poses=None) -> None:
+        """Training: the simulated camera renders ``scene`` from each connected vehicle's pose.
+
+        Without a scene, people and distractors are scattered around the first vehicle's home
+        (or the map centre). ``poses`` defaults to the Fly tab's vehicles.
+        """
+        from sitl.scene import Scene
+
+        if scene is None:
+            centre = (self.window.map_state.lat, self.window.map_state.lon)
+            for entry in self.window.fly_panel.fleet.entries.values():
+                if entry.snapshot is not None and entry.snapshot.home is not None:
+                    centre = entry.snapshot.home[:2]
+                    break
+            scene = Scene.random(centre, seed=1)
+        self._new_live().start_simulated(scene, poses or self.window.fly_panel.camera_poses)
+
+    def start_stream(self, spec: str) -> None:
+        fly = self.window.fly_panel
+        self._new_live().start_stream(spec, lambda t: fly.camera_poses().get(fly.current))
+
+    def stop_video(self) -> None:
+        if self.live is not None:
+            live, self.live = self.live, None
+            live.stop()
+        self.video_btn.setText("Start video")
 
     # ---- store --------------------------------------------------------------------------------
     def open_store(self, path: str | Path) -> None:
@@ -240,5 +298,6 @@ class SightingsPanel(QWidget):
     def shutdown(self) -> None:
         self._timer.stop()
         self.video.shutdown()
+        self.stop_video()
         if self.feed is not None:
             self.feed.stop()

@@ -1,0 +1,78 @@
+"""Video and sightings: the simulated camera sees a person, the list and the map show it, review sticks."""
+
+from __future__ import annotations
+
+import itertools
+
+import ui_support
+from ui_support import CANBERRA, screenshot
+
+from detection.store import SightingStore
+from search_patterns.geo import offset_latlon
+from search_patterns.pose import Pose
+from sitl.scene import Scene, Subject
+
+window, asker = ui_support.window, ui_support.asker  # fixtures
+LAT, LON = CANBERRA
+
+
+def hovering_over(lat: float, lon: float):
+    """Camera poses of a drone sweeping back and forth across a point at 40 m (as telemetry gives them)."""
+    steps = itertools.cycle([-20, -5, 10, 25, 10, -5])
+
+    def poses():
+        north = next(steps)
+        plat, plon = offset_latlon(lat, lon, north, 0)
+        return {"vehicle-1": Pose(plat, plon, 40.0, yaw=0.0, time=0.0)}
+
+    return poses
+
+
+def test_a_simulated_camera_sighting_is_listed_mapped_and_its_review_is_stored(qtbot, window, asker, tmp_path):
+    window.settings.missions_dir = str(tmp_path / "missions")
+    subj_lat, subj_lon = offset_latlon(LAT, LON, 60, 40)
+    scene = Scene((LAT, LON), seed=3, subjects=[Subject(subj_lat, subj_lon, clothing=(230, 20, 20))])
+    panel = window.sightings_panel
+    window.tabs.setCurrentWidget(panel)
+    panel.start_simulated(scene, hovering_over(subj_lat, subj_lon))
+
+    qtbot.waitUntil(lambda: panel.list.count() >= 1, timeout=30_000)
+    row = panel.rows[0]
+    assert row.lat is not None
+    from search_patterns.geo import haversine_m
+
+    assert haversine_m(row.lat, row.lon, subj_lat, subj_lon) < 15  # placed on the map where the person is
+    assert window.overlays.sightings and window.overlays.sightings[0].key == row.key
+    assert window.alert.isVisible() and "NEW SIGHTING" in window.alert.text()
+    assert not panel.list.item(0).icon().isNull()  # the picture is shown
+    qtbot.waitUntil(lambda: panel.video._image is not None, timeout=5000)
+
+    panel.list.setCurrentRow(0)  # clicking it centres the map on it
+    assert abs(window.map_state.lat - row.lat) < 1e-6 and abs(window.map_state.lon - row.lon) < 1e-6
+    qtbot.wait(150)
+    screenshot(window, "sightings-view")
+
+    asker.texts.append("red jacket, near the creek")
+    assert panel.review("confirm")
+    assert panel.review("note")
+    qtbot.waitUntil(lambda: bool(panel.rows) and panel.rows[0].state == "confirmed" and bool(panel.rows[0].note),
+                    timeout=5000)
+    panel.stop_video()
+    store_path = window.mission_folder() / "detections.sqlite"
+    with SightingStore(store_path, readonly=True) as store:
+        s = store.sighting(row.id)
+    assert s.state == "confirmed"
+    assert s.note == "red jacket, near the creek"
+    assert window.overlays.sightings[0].state == "confirmed"
+
+
+def test_exported_sightings_are_geojson_points(qtbot, window, tmp_path):
+    import json
+
+    from ui.app.sightings_model import SightingRow
+
+    window.sightings_panel.show_rows([SightingRow(7, -35.36, 149.16, 0.8, 0.0, "confirmed", "", 3)])
+    out = window.sightings_panel.export(tmp_path / "s.geojson")
+    data = json.loads(out.read_text())
+    assert data["features"][0]["geometry"]["coordinates"] == [149.16, -35.36]
+    assert data["features"][0]["properties"]["state"] == "confirmed"
