@@ -135,12 +135,11 @@ class Failsafe:
 class ScenarioEvent:
     """Something that goes wrong on purpose during the mission."""
 
-    kind: str  # "link_blackout" | "battery_low"
+    kind: str  # "link_blackout"
     vehicle: int = 1
     after_waypoint: int | None = None
     at_s: float | None = None
     duration_s: float = 10.0
-    percent: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -387,8 +386,7 @@ def scenario_from_dict(data: dict[str, Any], *, where: str = "scenario", base_di
                              where=where)
         events.append(ScenarioEvent(kind=e["type"], vehicle=int(e.get("vehicle", 1)),
                                     after_waypoint=e.get("after_waypoint"), at_s=e.get("at_s"),
-                                    duration_s=float(e.get("duration_s", 10.0)),
-                                    percent=float(e.get("percent", 15.0))))
+                                    duration_s=float(e.get("duration_s", 10.0))))
 
     scenario = Scenario(
         name=data["name"], description=data.get("description", ""), seed=int(data.get("seed", 0)), home=home,

@@ -70,10 +70,10 @@ class SimCamera:
         img = self._ground(proj, pose)
         sun = self.scene.sun_direction()
         things = []
-        for (n, e), d in zip(self._distractor_ne, self.scene.distractors):
+        for (n, e), d in zip(self._distractor_ne, self.scene.distractors, strict=False):
             parts = object_capsules(d.kind, d.size_m, _rgb_to_bgr(d.rgb()), d.heading_deg)
             things.append((n, e, parts, None))
-        for (n, e), s in zip(self._subject_ne, self.scene.subjects):
+        for (n, e), s in zip(self._subject_ne, self.scene.subjects, strict=False):
             parts = person_capsules(s.posture, _rgb_to_bgr(s.clothing), _rgb_to_bgr(s.trousers),
                                     s.heading_deg, s.height_m)
             things.append((n, e, parts, s))
@@ -140,3 +140,10 @@ class SimCamera:
             sky = cv2.resize((dz < 1e-3).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
             img[sky] = SKY_BGR
         return img
+
+
+# streaming and flights live beside the camera; re-exported here for one import line
+from sitl.camera.flight import lawnmower_poses  # noqa: E402
+from sitl.camera.stream import UdpH264Streamer, read_stamp, stamp_frame  # noqa: E402
+
+__all__ = ["SimCamera", "SubjectInView", "UdpH264Streamer", "lawnmower_poses", "read_stamp", "stamp_frame"]
