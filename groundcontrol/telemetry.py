@@ -29,7 +29,6 @@ WANTED_RATES: dict[int, float] = {
     42: 2.0,   # MISSION_CURRENT
     193: 1.0,  # EKF_STATUS_REPORT
     147: 1.0,  # BATTERY_STATUS
-    245: 1.0,  # EXTENDED_SYS_STATE (landed state; not every autopilot has it)
 }
 # MAV_DATA_STREAM id -> Hz, covering WANTED_RATES (see ardupilot-facts section 1).
 STREAM_FALLBACK: dict[int, float] = {6: 5.0, 10: 10.0, 11: 4.0, 2: 2.0, 12: 1.0}

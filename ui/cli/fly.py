@@ -1,0 +1,354 @@
+"""``sargc fly`` and ``sargc status``: fly a plan with one vehicle from the terminal.
+
+``fly`` is the pilot's checklist in order: connect, check the plan, upload and verify it,
+wait until the vehicle is ready, check again, arm, start the mission in AUTO, watch it
+with a progress bar, and return once the vehicle has landed and disarmed. Ctrl-C stops
+the aircraft where it is (BRAKE) and then brings it home (RTL); a second Ctrl-C sends
+RTL at once. Everything the link saw is in the tlog, whose path is printed at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import time
+from pathlib import Path
+
+import click
+
+from search_patterns.errors import InputError, SargcError
+
+RTL_MODES = ("RTL", "LAND", "SMART_RTL")
+
+
+def _load_plan(path: Path):
+    """A Plan from any file the planner can read (QGC .plan, .waypoints, …)."""
+    try:
+        from search_patterns.formats import read_plan
+    except ImportError as exc:
+        raise InputError("this installation cannot read plan files yet (search_patterns.formats.read_plan "
+                         "is missing)", where=str(path)) from exc
+    return read_plan(path)
+
+
+def _default_out() -> Path:
+    return Path("missions") / _dt.datetime.now().strftime("%Y-%m-%dT%H-%M-%S")
+
+
+def _signing_key(sign: bool, key_file: Path | None) -> bytes | None:
+    from groundcontrol import signing
+
+    if key_file is not None:
+        return signing.load_key(key_file)
+    if not sign:
+        return None
+    path = signing.default_key_path()
+    if not path.exists():
+        signing.create_key(path)
+        click.echo(f"Created a new signing key in {path} (readable only by you). Copy it to every "
+                   "station that must control this drone.", err=True)
+    return signing.load_key(path)
+
+
+def _connect(connect: str, tlog: Path | None, key: bytes | None, forward: tuple[str, ...], timeout: float):
+    from groundcontrol.vehicle import Vehicle
+
+    return Vehicle.connect(connect, tlog_path=tlog, signing_key=key, timeout=timeout, forward=forward)
+
+
+def _nav_seqs(items) -> list[int]:
+    return [i for i, it in enumerate(items) if i > 0 and it.is_nav]
+
+
+def _distance_to(snap, item) -> float | None:
+    from search_patterns.geo import haversine_m
+
+    if not snap.has_position or (item.x, item.y) == (0.0, 0.0):
+        return None
+    return haversine_m(snap.lat, snap.lon, item.x, item.y)
+
+
+def _remaining_m(snap, items, seq: int) -> float:
+    """Distance still to fly: to the current item, then along the rest of the path."""
+    from search_patterns.geo import haversine_m
+
+    pts = [(it.x, it.y) for it in items[max(1, seq):] if it.is_nav and (it.x, it.y) != (0.0, 0.0)]
+    if not pts or not snap.has_position:
+        return 0.0
+    total = haversine_m(snap.lat, snap.lon, *pts[0])
+    for a, b in zip(pts, pts[1:], strict=False):
+        total += haversine_m(*a, *b)
+    if snap.home is not None:
+        total += haversine_m(*pts[-1], snap.home_lat, snap.home_lon)
+    return total
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--connect", "connect", required=True,
+              help="Vehicle link: tcp:HOST:PORT, udp:HOST:PORT (listen), udpout:HOST:PORT or /dev/ttyUSB0[:BAUD].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Mission folder for the tlog [default: missions/<date-time>/].")
+@click.option("--sign", is_flag=True, help="Sign the link with this station's key (created if missing).")
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sign with the key in this file (64 hex digits, mode 600).")
+@click.option("--forward", multiple=True, metavar="ENDPOINT",
+              help="Also serve the vehicle's traffic here (tcpin:0.0.0.0:5770, udpout:10.0.0.5:14550); repeatable.")
+@click.option("--max-alt", type=float, default=120.0, show_default=True, help="Highest allowed altitude above home, m.")
+@click.option("--max-distance", type=float, default=2000.0, show_default=True,
+              help="Farthest allowed waypoint from the vehicle, m.")
+@click.option("--endurance", type=float, default=20.0, show_default=True,
+              help="Flight time on a full battery, minutes (for the endurance check and RTL reserve).")
+@click.option("--reserve", type=float, default=25.0, show_default=True,
+              help="Battery percent to land with; the plan must fit above it.")
+@click.option("--gcs-failsafe/--no-gcs-failsafe", default=True, show_default=True,
+              help="Set FS_GCS_ENABLE=1 so the vehicle returns home by itself after 5 s without this station.")
+@click.option("--ready-timeout", type=float, default=180.0, show_default=True,
+              help="Seconds to wait for GPS/EKF/pre-arm checks.")
+@click.option("--connect-timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for a heartbeat.")
+def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: Path | None, forward: tuple[str, ...],
+        max_alt: float, max_distance: float, endurance: float, reserve: float, gcs_failsafe: bool,
+        ready_timeout: float, connect_timeout: float) -> None:
+    """Upload PLAN_FILE, fly it in AUTO, and return when landed and disarmed.
+
+    Checks the plan (altitude, size, distance, battery, GPS/EKF), uploads and verifies it
+    by reading it back, waits until the vehicle can arm, arms, starts the mission and shows
+    progress. Ctrl-C pauses (BRAKE) and then returns home (RTL). The tlog is written into
+    the mission folder, and its path is printed.
+
+    \b
+    Example:
+      sargc fly search.plan --connect tcp:127.0.0.1:5760
+      sargc fly search.plan --connect /dev/ttyUSB0:57600 --sign --forward tcpin:0.0.0.0:5770
+    """
+    from tqdm import tqdm
+
+    from groundcontrol import events as ev
+    from groundcontrol import preflight
+    from groundcontrol.errors import CommandRejected
+    from groundcontrol.reserve import ReservePolicy
+
+    plan = _load_plan(plan_file)
+    items = plan.mission_items()
+    if len(items) < 2:
+        raise InputError("the plan has no waypoints", where=str(plan_file))
+    limits = preflight.Limits(max_alt_m=max_alt, max_distance_m=max_distance, full_battery_s=endurance * 60,
+                              reserve_pct=reserve)
+    preflight.require([c for c in preflight.check_plan(items, None, limits)
+                       if c.name in ("mission size", "altitude")])
+    out = out or _default_out()
+    out.mkdir(parents=True, exist_ok=True)
+    tlog = out / "vehicle-1.tlog"
+    key = _signing_key(sign, key_file)
+    click.echo(f"Connecting to {connect} …", err=True)
+    v = _connect(connect, tlog, key, forward, connect_timeout)
+    try:
+        if v.forwarder is not None:
+            click.echo("Forwarding to: " + ", ".join(v.forwarder.addresses), err=True)
+        _fly(v, plan, items, limits, gcs_failsafe, ready_timeout, endurance, reserve, tqdm, ev, preflight,
+             CommandRejected, ReservePolicy)
+    finally:
+        v.close()
+        click.echo(f"tlog: {tlog}", err=True)
+    click.echo(str(tlog))
+
+
+def _fly(v, plan, items, limits, gcs_failsafe, ready_timeout, endurance, reserve, tqdm, ev, preflight,
+         CommandRejected, ReservePolicy) -> None:  # noqa: N803 - lazily imported names passed in
+    snap = v.snapshot()
+    click.echo(f"Vehicle {v.system_id}: {snap.mode}, {'armed' if snap.armed else 'disarmed'}", err=True)
+    if snap.armed and snap.in_air:
+        raise SargcError("the vehicle is already flying; land it before starting a new mission")
+
+    with tqdm(total=len(items), desc="upload", unit="item", leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            if done < bar.n:
+                bar.reset(total)
+                bar.set_description("verify")
+            bar.update(done - bar.n)
+        v.upload_mission(items, progress=progress)
+    click.echo(f"Mission uploaded and verified: {len(items)} items, {len(plan.waypoints)} waypoints.", err=True)
+
+    click.echo("Waiting for the vehicle to be ready to arm (GPS, EKF, pre-arm checks) …", err=True)
+    v.wait_armable(ready_timeout)
+    checks = preflight.check_plan(items, v.snapshot(), limits)
+    for c in checks:
+        click.echo(f"  {c}", err=True)
+    preflight.require(checks)
+    if gcs_failsafe:
+        try:
+            v.set_param("FS_GCS_ENABLE", 1)
+        except SargcError as exc:
+            click.echo(f"warning: could not enable the GCS failsafe ({exc})", err=True)
+    v.watch_reserve(ReservePolicy(floor_pct=max(5.0, reserve / 2), full_battery_s=endurance * 60))
+
+    for attempt in range(3):
+        try:
+            v.arm()
+            break
+        except CommandRejected:
+            if attempt == 2:
+                raise
+            time.sleep(2.0)
+    v.start_mission()
+    click.echo("Armed; mission started (AUTO).", err=True)
+    _watch(v, items, tqdm, ev)
+
+
+def _watch(v, items, tqdm, ev) -> None:
+    """Follow the flight until landed and disarmed; Ctrl-C → BRAKE, then RTL."""
+    import queue
+
+    events: queue.Queue = queue.Queue()
+    unsub = v.subscribe(lambda e: None if isinstance(e, ev.SnapshotUpdated) else events.put(e))
+    nav = _nav_seqs(items)
+    last_seq = nav[-1] if nav else len(items) - 1
+    reached_last = False
+    airborne = False
+    interrupted = None
+    stop_requested_at = None
+    speeds: list[float] = []
+    bar = tqdm(total=len(nav), desc="mission", unit="wp", bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} {postfix}")
+    try:
+        while True:
+            try:
+                while True:
+                    e = events.get_nowait()
+                    if isinstance(e, ev.WaypointReached) and e.seq >= last_seq:
+                        reached_last = True
+                    elif isinstance(e, ev.StatusText) and e.severity <= 4:
+                        bar.write(f"vehicle: {e.text}")
+                    elif isinstance(e, ev.LinkLost):
+                        bar.write(f"LINK LOST: no heartbeat for {e.last_heartbeat_age:.1f} s")
+                    elif isinstance(e, ev.LinkRestored):
+                        bar.write(f"link back after {e.outage_s:.1f} s")
+                    elif isinstance(e, ev.ModeChanged):
+                        bar.write(f"mode {e.old} → {e.new}")
+                    elif isinstance(e, ev.ReserveWarning | ev.ReserveRTL):
+                        bar.write(f"BATTERY: {e.message}")
+                        if isinstance(e, ev.ReserveRTL):
+                            interrupted = interrupted or "battery reserve reached"
+            except queue.Empty:
+                pass
+            s = v.snapshot()
+            airborne = airborne or bool(s.in_air)
+            if stop_requested_at is not None and s.mode == "BRAKE" and (
+                    (s.groundspeed or 0) < 0.5 or time.monotonic() - stop_requested_at > 8):
+                bar.write("Stopped; returning home (RTL).")
+                v.rtl()
+                stop_requested_at = None
+            seq = s.mission_seq or 0
+            done = sum(1 for n in nav if n < seq) + (1 if reached_last else 0)
+            bar.n = min(len(nav), done)
+            if s.groundspeed and s.groundspeed > 1.0:
+                speeds.append(s.groundspeed)
+                speeds[:] = speeds[-50:]
+            speed = max(1.0, sum(speeds) / len(speeds)) if speeds else None
+            remaining = _remaining_m(s, items, seq) if s.mode == "AUTO" else None
+            cur = items[seq] if 0 < seq < len(items) else None
+            dist = _distance_to(s, cur) if cur is not None else None
+            eta = f"{remaining / speed / 60:.1f} min" if remaining and speed else "-"
+            batt = f"{s.battery_pct:.0f}%" if s.battery_pct is not None else "?"
+            bar.set_postfix_str(f"{s.mode} alt {s.alt_rel or 0:.0f} m, next {dist:.0f} m, ETA {eta}, batt {batt}"
+                                if dist is not None else f"{s.mode} alt {s.alt_rel or 0:.0f} m, batt {batt}",
+                                refresh=False)
+            bar.refresh()
+            if airborne and s.landed and not s.armed:
+                break
+            if not airborne and not s.armed and time.monotonic() > 0 and s.mode not in ("AUTO", "GUIDED"):
+                raise SargcError(f"the vehicle disarmed before taking off (mode {s.mode})")
+            try:
+                time.sleep(0.25)
+            except KeyboardInterrupt:
+                if stop_requested_at is None and s.mode not in RTL_MODES:
+                    interrupted = "stopped by the pilot (Ctrl-C)"
+                    bar.write("Ctrl-C: stopping here (BRAKE), then RTL. Ctrl-C again to RTL at once.")
+                    v.pause()
+                    stop_requested_at = time.monotonic()
+                else:
+                    bar.write("Ctrl-C: RTL now.")
+                    stop_requested_at = None
+                    v.rtl()
+    finally:
+        bar.close()
+        unsub()
+    s = v.snapshot()
+    where = f"{s.lat:.6f}, {s.lon:.6f}" if s.has_position else "unknown position"
+    if interrupted:
+        raise SargcError(f"mission not completed: {interrupted}; landed and disarmed at {where}")
+    if not reached_last:
+        raise SargcError(f"mission not completed (last item reached: {s.last_reached_seq}); landed and disarmed "
+                         f"at {where} in {s.mode}")
+    click.echo(f"Mission complete: landed and disarmed at {where}.", err=True)
+
+
+def _status_lines(s) -> list[str]:
+    def f(x, fmt, unit=""):
+        return "?" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:{fmt}}{unit}"
+    link = s.link
+    hb = f(link.heartbeat_age, ".1f", " s ago")
+    lines = [
+        f"vehicle {s.system_id}  mode {s.mode}  {'ARMED' if s.armed else 'disarmed'}  "
+        f"{'in air' if s.in_air else 'on ground' if s.in_air is False else ''}",
+        f"position  {f(s.lat, '.7f')}, {f(s.lon, '.7f')}  alt {f(s.alt_rel, '.1f', ' m')} (AMSL {f(s.alt_amsl, '.1f', ' m')})",
+        f"motion    ground speed {f(s.groundspeed, '.1f', ' m/s')}  heading {f(s.heading, '.0f', '°')}  "
+        f"climb {f(s.climb, '.1f', ' m/s')}",
+        f"attitude  roll {f(s.roll, '.1f', '°')}  pitch {f(s.pitch, '.1f', '°')}  yaw {f(s.yaw, '.0f', '°')}",
+        f"battery   {f(s.battery_pct, '.0f', ' %')}  {f(s.battery_voltage, '.2f', ' V')}  {f(s.battery_current, '.1f', ' A')}",
+        f"GPS       fix {f(s.gps_fix, 'd')}  satellites {f(s.gps_satellites, 'd')}  EKF {'ok' if s.ekf_ok else 'NOT OK'}  "
+        f"pre-arm {'ok' if s.prearm_ok else 'failing' if s.prearm_ok is False else '?'}",
+        f"home      {f(s.home_lat, '.7f')}, {f(s.home_lon, '.7f')}  alt {f(s.home_alt_amsl, '.1f', ' m')}",
+        f"mission   item {f(s.mission_seq, 'd')} of {f(s.mission_total, 'd')}",
+        f"link      heartbeat {hb}  loss {link.loss_pct:.0f} %  {'LOST' if link.lost else 'ok'}"
+        f"{'  signed' if link.signed else ''}",
+    ]
+    lines += [f"  [{t.severity}] {t.text}" for t in s.statustexts[-5:]]
+    return lines
+
+
+def _status_json(s) -> str:
+    skip = {"statustexts", "ages", "link"}
+    d = {k: getattr(s, k) for k in s.__dataclass_fields__ if k not in skip}
+    d["link"] = dict(s.link.__dict__)
+    d["ages"] = dict(s.ages)
+    d["statustexts"] = [{"severity": t.severity, "text": t.text} for t in s.statustexts]
+    return json.dumps(d)
+
+
+@click.command()
+@click.option("--connect", "connect", required=True, help="Vehicle link, as for `sargc fly`.")
+@click.option("--watch", is_flag=True, help="Keep printing once a second until Ctrl-C.")
+@click.option("--seconds", type=float, default=None, help="With --watch: stop after this many seconds.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per update.")
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Signing key file, if the vehicle requires signed packets.")
+@click.option("--connect-timeout", type=float, default=30.0, show_default=True)
+def status(connect: str, watch: bool, seconds: float | None, as_json: bool, key_file: Path | None,
+           connect_timeout: float) -> None:
+    """Print the vehicle's live telemetry: mode, position, battery, GPS/EKF, mission, link.
+
+    \b
+    Example:
+      sargc status --connect tcp:127.0.0.1:5760
+      sargc status --connect udp:0.0.0.0:14550 --watch
+    """
+    key = _signing_key(False, key_file)
+    v = _connect(connect, None, key, (), connect_timeout)
+    try:
+        v.wait_for(lambda s: s.ages.get("position") is not None or s.ages.get("sys_status") is not None, 5.0,
+                   "telemetry") if True else None
+        time.sleep(0.5)
+        end = time.monotonic() + seconds if seconds else None
+        while True:
+            s = v.snapshot()
+            click.echo(_status_json(s) if as_json else "\n".join(_status_lines(s)))
+            if not watch or (end is not None and time.monotonic() >= end):
+                break
+            if not as_json:
+                click.echo("")
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        v.close()
