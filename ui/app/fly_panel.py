@@ -59,6 +59,7 @@ class FlyPanel(QWidget):
         self.window = window
         self.fleet = fleet or Fleet()
         self.last_results: list = []
+        self._centred = False
         lay = QVBoxLayout(self)
 
         conn = QGroupBox("Connection")
@@ -197,6 +198,9 @@ class FlyPanel(QWidget):
                 views.append(VehicleView(key, snap.lat, snap.lon, snap.heading or snap.yaw or 0.0,
                                          tuple(entry.trail), self.fleet.footprint(snap),
                                          f"{key} {snap.mode or ''}", not entry.link_lost))
+        if views and not self._centred and self.window.plan_model.area is None:
+            self._centred = True  # first position: bring the vehicle into view
+            self.window.map_state.set_view(views[0].lat, views[0].lon, max(self.window.map_state.zoom, 16.0))
         self.window.overlays.set("vehicles", views)
         self.window.show_link_lost(bool(lost), "LINK LOST: " + ", ".join(lost) if lost else "")
         self._show_status()
