@@ -92,8 +92,7 @@ class CoordinatorPanel(QWidget):
         self.folder_label.setText(f"{review.root}\n{review.info.get('status', '')}")
         if review.area is not None:
             w.plan_model.set_area(review.area)
-        if review.plans:
-            w.plan_model.show_plans(list(review.plans))
+        w.plan_model.show_plans(list(review.plans))  # what was planned then, not a fresh plan
         w.overlays.set("tracks", review.tracks)
         w.overlays.set("coverage", review.coverage)
         w.overlays.set("gaps", review.gaps)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import shape
+from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
 
 from search_patterns.area import SearchArea
 from search_patterns.errors import InputError
@@ -52,9 +53,8 @@ def _rings(geom: BaseGeometry, value: float) -> list[Shape]:
     return out
 
 
-def read_geojson_shapes(path: Path, value_keys: tuple[str, ...] = ("pod", "value", "coverage")) -> list[Shape]:
+def shapes_from_collection(data: dict, value_keys: tuple[str, ...] = ("pod", "value", "coverage")) -> list[Shape]:
     """Polygons of a GeoJSON FeatureCollection, coloured by the first numeric property found."""
-    data = json.loads(path.read_text(encoding="utf-8"))
     feats = data.get("features", []) if data.get("type") == "FeatureCollection" else [data]
     out: list[Shape] = []
     for f in feats:
@@ -66,6 +66,30 @@ def read_geojson_shapes(path: Path, value_keys: tuple[str, ...] = ("pod", "value
     return out
 
 
+def read_geojson_shapes(path: Path) -> list[Shape]:
+    return shapes_from_collection(json.loads(path.read_text(encoding="utf-8")))
+
+
+def read_area_file(path: Path) -> SearchArea:
+    """The mission's area: the planner's reader when it has one, else the GeoJSON the runner writes."""
+    formats = importlib.import_module("search_patterns.formats")
+    reader = getattr(formats, "read_area", None)
+    if reader is not None:
+        return reader(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    outline, exclusions = None, []
+    for f in data.get("features", []):
+        geom = shape(f["geometry"])
+        if (f.get("properties") or {}).get("role") == "exclusion":
+            exclusions.append(geom)
+        elif outline is None:
+            outline = geom
+    if outline is None:
+        raise InputError("no search area polygon in it", where=str(path))
+    name = (data.get("features")[0].get("properties") or {}).get("name", "search area")
+    return SearchArea(outline, tuple(exclusions), name, str(path))
+
+
 def _read_tracks(folder: MissionFolder, notes: list[str]) -> tuple[list, list]:
     tracks, poses_all = [], []
     try:
@@ -73,10 +97,9 @@ def _read_tracks(folder: MissionFolder, notes: list[str]) -> tuple[list, list]:
     except ImportError:
         notes.append("tracks not read: groundcontrol.track is not available")
         return tracks, poses_all
-    reader = getattr(track_mod, "read_tlog", None) or getattr(track_mod, "read_poses", None)
     for tlog in folder.tlogs():
         try:
-            poses = list(reader(tlog))
+            poses = list(track_mod.read_poses(tlog))
         except Exception as exc:  # noqa: BLE001 - one bad tlog must not hide the others
             notes.append(f"{tlog.name}: {exc}")
             continue
@@ -114,13 +137,17 @@ def load_mission(root: str | Path) -> MissionReview:
     area = None
     if folder.area.exists():
         try:
-            area = formats.read_area(folder.area)
+            area = read_area_file(folder.area)
         except Exception as exc:  # noqa: BLE001
             notes.append(f"area.geojson: {exc}")
     plans = []
+    plan_reader = getattr(formats, "read_plan", None)
     for p in sorted(root.glob("plan*.plan")):
+        if plan_reader is None:
+            notes.append(f"{p.name}: plan files cannot be read yet")
+            break
         try:
-            plans.append(formats.read_plan(p))
+            plans.append(plan_reader(p))
         except Exception as exc:  # noqa: BLE001
             notes.append(f"{p.name}: {exc}")
     tracks, poses = _read_tracks(folder, notes)
@@ -138,9 +165,6 @@ def load_mission(root: str | Path) -> MissionReview:
             break
     if (cov_dir / "gaps.geojson").exists():
         gaps = read_geojson_shapes(cov_dir / "gaps.geojson")
-        from shapely.geometry import Polygon
-        from shapely.ops import unary_union
-
         gap_geom = unary_union([Polygon(g.ring) for g in gaps]) if gaps else None
     if not coverage and area is not None and poses:
         summary, coverage, gaps, gap_geom = _compute_coverage(poses, area, notes)
@@ -149,20 +173,17 @@ def load_mission(root: str | Path) -> MissionReview:
 
 
 def _compute_coverage(poses, area: SearchArea, notes: list[str]):
+    """Coverage from the flown poses when the folder has no coverage layers yet."""
     try:
-        cov = importlib.import_module("search_patterns.coverage")
-        from search_patterns.camera import Camera
+        from search_patterns.coverage import compute_coverage
+        from search_patterns.formats.coverage_layers import build_layers
 
-        result = cov.compute_coverage(poses, area, Camera())
-    except Exception as exc:  # noqa: BLE001
+        result = compute_coverage(poses, area)
+        layers = build_layers(result)
+    except Exception as exc:  # noqa: BLE001 - the rest of the review is still worth showing
         notes.append(f"coverage not computed: {exc}")
         return {}, [], [], None
-    summary_obj = getattr(result, "summary", result)
-    summary = summary_obj.as_dict() if hasattr(summary_obj, "as_dict") else dict(getattr(summary_obj, "__dict__", {}))
-    covered = getattr(result, "covered", None) or getattr(result, "covered_geometry", None)
-    gaps_geom = getattr(result, "gaps", None)
-    if gaps_geom is None and hasattr(summary_obj, "gaps"):
-        gaps_geom = summary_obj.gaps
-    coverage = _rings(covered, 1.0) if covered is not None else []
-    gaps = _rings(gaps_geom, 1.0) if isinstance(gaps_geom, BaseGeometry) else []
-    return summary, coverage, gaps, gaps_geom if isinstance(gaps_geom, BaseGeometry) else None
+    coverage = shapes_from_collection(layers["pod"]) or shapes_from_collection(layers["coverage"])
+    gaps = shapes_from_collection(layers["gaps"])
+    gap_geom = unary_union([g.polygon_lonlat for g in result.gaps]) if result.gaps else None
+    return dict(result.summary), coverage, gaps, gap_geom
