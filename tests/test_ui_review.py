@@ -7,13 +7,13 @@ import json
 
 import pytest
 import ui_support
+from shapely.geometry import Polygon
 from ui_support import draw_polygon, screenshot
 
 from groundcontrol.vehicle import Vehicle
 from search_patterns.area import SearchArea
 from search_patterns.geo import offset_latlon
 from search_patterns.lawnmower import plan_lawnmower
-from shapely.geometry import Polygon
 from sitl.sim_vehicle import SimConfig, SimVehicle
 from ui.mission.folder import write_area_geojson
 
