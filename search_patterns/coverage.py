@@ -51,6 +51,7 @@ from search_patterns.pod import (
     make_grid,
     pod_from_effort,
     rasterize_convex,
+    stack_convex,
 )
 from search_patterns.pose import Pose
 
@@ -443,25 +444,25 @@ class CoverageTracker:
         axis_down = np.clip(rot[:, 2, 0], 1e-6, None)
         gsd = pts["alt"] / axis_down * cam.sensor_width_mm / (cam.focal_length_mm * cam.image_width_px)
         w_eff = s.sweep_widths.widths_m(pts["alt"], s.terrain) * (gsd <= s.sweep_widths.max_gsd_m)
-        weight = np.zeros(m)
-        for i in np.flatnonzero(valid & (travel > 0) & (w_eff > 0)):
-            f = fps[i]
-            hx, hy = heading[i]
-            hn = math.hypot(hx, hy)
-            if hn == 0:
-                continue
-            px, py = -hy / hn, hx / hn
-            across = f[:, 0] * px + f[:, 1] * py
-            width = float(across.max() - across.min())
-            xs, ys = f[:, 0], f[:, 1]
-            area = 0.5 * abs(float((xs * np.roll(ys, -1) - np.roll(xs, -1) * ys).sum()))
-            if area > 0:
-                weight[i] = min(w_eff[i], width) * travel[i] / area
         idx = np.flatnonzero(valid)
-        polys = [fps[i] for i in idx]
+        weight = np.zeros(m)
+        if idx.size:
+            verts = stack_convex([fps[i] for i in idx])  # (k, K, 2) counter-clockwise
+            xs, ys = verts[..., 0], verts[..., 1]
+            area = 0.5 * (xs * np.roll(ys, -1, axis=1) - np.roll(xs, -1, axis=1) * ys).sum(axis=1)
+            hd = heading[idx]
+            hn = np.hypot(hd[:, 0], hd[:, 1])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                px, py = -hd[:, 1] / hn, hd[:, 0] / hn
+            across = xs * px[:, None] + ys * py[:, None]
+            width = across.max(axis=1) - across.min(axis=1)
+            ok = (hn > 0) & (area > 0) & (travel[idx] > 0) & (w_eff[idx] > 0)
+            weight[idx[ok]] = np.minimum(w_eff[idx[ok]], width[ok]) * travel[idx[ok]] / area[ok]
+        else:
+            verts = np.zeros((0, 4, 2))
         flat_eff = self._effort.ravel()
         flat_seen = self._seen.ravel()
-        for cells, which in rasterize_convex(self.grid, polys):
+        for cells, which in rasterize_convex(self.grid, verts):
             src = idx[which]
             flat_eff += np.bincount(cells, weights=weight[src], minlength=flat_eff.size)
             new = cells[(src >= first_new) & ~flat_seen[cells]]

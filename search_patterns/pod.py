@@ -200,7 +200,7 @@ def make_grid(area_local: BaseGeometry, cell_m: float = 5.0, *, max_cells: int =
     return grid
 
 
-def _ccw_padded(polys: list[np.ndarray]) -> np.ndarray:
+def stack_convex(polys: list[np.ndarray]) -> np.ndarray:
     """Stack convex polygons as (n, K, 2), counter-clockwise, padded by repeating the last vertex."""
     if all(len(p) == 4 for p in polys):
         out = np.stack(polys).astype(float)
@@ -219,20 +219,22 @@ def _ccw_padded(polys: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def rasterize_convex(grid: Grid, polys: list[np.ndarray], *, budget: int = 2_000_000
+def rasterize_convex(grid: Grid, polys: list[np.ndarray] | np.ndarray, *, budget: int = 2_000_000
                      ) -> Iterable[tuple[np.ndarray, np.ndarray]]:
     """Cells whose centre lies in each convex polygon, as (flat cell index, polygon index) pairs.
 
     Yields the pairs in chunks so a long flight never needs them all in memory. Done in
     numpy: each polygon's bounding box of cells is tested against its edges' half-planes,
-    many polygons at a time (polygons of similar size are batched together). Cells outside
+    many polygons at a time (polygons of similar size are batched together). ``polys`` may
+    be a list of (k, 2) vertex arrays or an already stacked array from
+    :func:`stack_convex`. Cells outside
     the grid are dropped; cells outside the area (weight 0) are kept out too.
     """
-    if not polys:
+    if len(polys) == 0:
         return
     ny, nx = grid.shape
     c = grid.cell_m
-    verts = _ccw_padded(polys)
+    verts = polys if isinstance(polys, np.ndarray) else stack_convex(polys)
     lo = verts.min(axis=1)
     hi = verts.max(axis=1)
     i0 = np.clip(np.ceil((lo[:, 0] - grid.x0) / c - 0.5), 0, nx).astype(int)
