@@ -67,3 +67,43 @@ def lawnmower_lines(w: float, h: float, spacing: float, *, overshoot: float = 0.
         xa, xb = -w / 2 - overshoot, w / 2 + overshoot
         pts += [(xa, y), (xb, y)] if k % 2 == 0 else [(xb, y), (xa, y)]
     return pts
+
+
+def write_tlog(path, poses: Sequence[Pose], *, gimbal: str | None = None,
+               recording: Sequence[bool] | None = None) -> None:
+    """Write poses as a real .tlog (GLOBAL_POSITION_INT + ATTITUDE, optional gimbal and recording).
+
+    ``gimbal``: None (no gimbal messages), "mount_status" or "gimbal_device" (earth-frame yaw).
+    Packets are encoded by pymavlink and stamped with the pose time, as the link layer logs them.
+    """
+    from pymavlink.dialects.v20 import ardupilotmega as mav
+
+    from groundcontrol.tlog import TlogWriter
+
+    m = mav.MAVLink(None, srcSystem=1, srcComponent=1)
+    gcs = mav.MAVLink(None, srcSystem=255, srcComponent=190)
+    w = TlogWriter(path)
+    try:
+        for i, p in enumerate(poses):
+            t = 1_700_000_000.0 + p.time
+            boot = int(p.time * 1000)
+            if i % 4 == 0:
+                w.write(gcs.heartbeat_encode(6, 8, 0, 0, 4).pack(gcs), t)
+            if recording is not None:
+                w.write(m.camera_capture_status_encode(boot, 0, 1 if recording[i] else 0, 0, 0, 0).pack(m), t)
+            w.write(m.attitude_encode(boot, math.radians(p.roll), math.radians(p.pitch),
+                                      math.radians((p.yaw + 180) % 360 - 180), 0, 0, 0).pack(m), t)
+            if gimbal == "mount_status":
+                w.write(m.mount_status_encode(255, 190, int(p.gimbal_pitch * 100), 0,
+                                              int(p.gimbal_yaw * 100), 3).pack(m), t)
+            elif gimbal == "gimbal_device":
+                yaw_e = math.radians(p.yaw + p.gimbal_yaw)
+                pitch = math.radians(p.gimbal_pitch)
+                cy, sy, cp, sp = math.cos(yaw_e / 2), math.sin(yaw_e / 2), math.cos(pitch / 2), math.sin(pitch / 2)
+                q = [cy * cp, -sy * sp, cy * sp, sy * cp]  # roll 0: yaw then pitch
+                w.write(m.gimbal_device_attitude_status_encode(255, 190, boot, 64, q, 0, 0, 0, 0).pack(m), t)
+            w.write(m.global_position_int_encode(boot, int(round(p.lat * 1e7)), int(round(p.lon * 1e7)),
+                                                 int((584 + p.alt_agl_m) * 1000), int(p.alt_agl_m * 1000),
+                                                 0, 0, 0, int(p.yaw * 100) % 36000).pack(m), t)
+    finally:
+        w.close()
