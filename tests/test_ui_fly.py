@@ -48,7 +48,7 @@ def test_connect_upload_arm_takeoff_start_pause_resume_rtl(qtbot, window, asker,
     assert plan is not None
 
     fly = window.fly_panel
-    window.tabs.setCurrentWidget(fly)
+    window.show_tab(fly)
     fly.conn_edit.setCurrentText(sim.connection_string)
     qtbot.mouseClick(fly.connect_btn, Qt.MouseButton.LeftButton)
     wait_result(qtbot, fly, "connect", 30_000)

@@ -53,7 +53,7 @@ def flown_folder(tmp_path):
 
 def test_opening_a_finished_mission_shows_tracks_and_coverage(qtbot, window, flown_folder, tmp_path):
     review = window.coordinator
-    window.tabs.setCurrentWidget(review)
+    window.show_tab(review)
     review.open(flown_folder)
     qtbot.waitUntil(lambda: review.review is not None, timeout=60_000)
     r = review.review

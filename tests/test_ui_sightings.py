@@ -33,7 +33,7 @@ def test_a_simulated_camera_sighting_is_listed_mapped_and_its_review_is_stored(q
     subj_lat, subj_lon = offset_latlon(LAT, LON, 60, 40)
     scene = Scene((LAT, LON), seed=3, subjects=[Subject(subj_lat, subj_lon, clothing=(230, 20, 20))])
     panel = window.sightings_panel
-    window.tabs.setCurrentWidget(panel)
+    window.show_tab(panel)
     panel.start_simulated(scene, hovering_over(subj_lat, subj_lon))
 
     qtbot.waitUntil(lambda: panel.list.count() >= 1, timeout=30_000)

@@ -126,7 +126,7 @@ class CoordinatorPanel(QWidget):
             return
         biggest = max(self.review.gaps, key=lambda g: Polygon(g.ring).area)
         self.window.plan_model.set_area(SearchArea(Polygon(biggest.ring), (), "gap re-plan"))
-        self.window.tabs.setCurrentWidget(self.window.plan_panel)
+        self.window.show_tab(self.window.plan_panel)
 
     def ask_export(self) -> None:
         path = self.window.asker.save_path("Export layers", "GeoJSON (*.geojson)", "review.geojson")

@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +32,17 @@ from ui.app.plan_panel import PlanPanel
 from ui.app.settings import Settings, default_missions_dir, save_settings
 from ui.app.theme import apply_theme
 from ui.app.tiles import format_latlon, open_tile_source
+
+
+def _scrolling(panel: QWidget) -> QScrollArea:
+    """Panels scroll rather than force the window taller than a 768-pixel laptop screen."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(panel)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setMinimumWidth(panel.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width() + 4)
+    return area
 
 
 class LayersPanel(QWidget):
@@ -100,7 +112,7 @@ class MainWindow(QMainWindow):
         self.plan_panel = PlanPanel(self.plan_model, self.asker)
         self.plan_panel.toolRequested.connect(self._start_tool)
         self.plan_panel.areaLoaded.connect(self.fit_area)
-        self.tabs.addTab(self.plan_panel, "Plan")
+        self.tabs.addTab(_scrolling(self.plan_panel), "Plan")
         self.panels_dock = self._dock("Mission", self.tabs, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.layers_panel = LayersPanel(self.layers)
         self.layers_dock = self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -117,7 +129,12 @@ class MainWindow(QMainWindow):
             except SargcError as exc:
                 self.statusBar().showMessage(f"Map tiles not loaded: {exc}", 10000)
         self.set_theme(s.theme)
-        self.resize(1400, 900)
+        screen = QApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        if avail is not None and avail.width() > 0:
+            self.resize(min(1400, avail.width()), min(900, avail.height()))
+        else:
+            self.resize(1400, 900)
         self._sized = False
         if s.window_geometry:
             self.restoreGeometry(QByteArray(base64.b64decode(s.window_geometry)))
@@ -132,14 +149,14 @@ class MainWindow(QMainWindow):
         from ui.app.sightings_panel import SightingsPanel
 
         self.fly_panel = FlyPanel(self)
-        self.tabs.addTab(self.fly_panel, "Fly")
+        self.tabs.addTab(_scrolling(self.fly_panel), "Fly")
         self.sightings_panel = SightingsPanel(self)
-        self.tabs.addTab(self.sightings_panel, "Sightings")
+        self.tabs.addTab(_scrolling(self.sightings_panel), "Sightings")
         self.video_dock = self._dock("Video", self.sightings_panel.video, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.layers_dock, self.video_dock)
         self.video_dock.raise_()
         self.coordinator = CoordinatorPanel(self)
-        self.tabs.addTab(self.coordinator, "Review")
+        self.tabs.addTab(_scrolling(self.coordinator), "Review")
         self.map.markerClicked.connect(self.sightings_panel.select)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -195,6 +212,14 @@ class MainWindow(QMainWindow):
                  "exclusion": "Click the corners of the no-fly zone; double-click or Enter to finish.",
                  "datum": "Click the last known position."}
         self.statusBar().showMessage(hints.get(tool, ""), 15000)
+
+    def show_tab(self, panel: QWidget) -> None:
+        """Bring the Plan / Fly / Sightings / Review panel to the front."""
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if page is panel or (isinstance(page, QScrollArea) and page.widget() is panel):
+                self.tabs.setCurrentIndex(i)
+                return
 
     def fit_area(self) -> None:
         area = self.plan_model.area
@@ -263,7 +288,8 @@ class MainWindow(QMainWindow):
         super().showEvent(ev)
         if not self._sized and not self.settings.window_state:
             self._sized = True  # first run: give the map the room
-            self.resizeDocks([self.panels_dock, self.video_dock], [430, 380], Qt.Orientation.Horizontal)
+            side = max(280, min(380, self.width() // 4))
+            self.resizeDocks([self.video_dock], [side], Qt.Orientation.Horizontal)
 
     def closeEvent(self, ev) -> None:  # noqa: N802
         self.save_layout()

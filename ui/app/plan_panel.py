@@ -40,8 +40,12 @@ def fmt_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def _formats():
-    return importlib.import_module("search_patterns.formats")
+def _format_fn(name: str):
+    """``search_patterns.formats.<name>``, or an error naming what is missing."""
+    fn = getattr(importlib.import_module("search_patterns.formats"), name, None)
+    if fn is None:
+        raise SargcError(f"this build cannot {name.replace('_', ' ')} files (search_patterns.formats.{name} missing)")
+    return fn
 
 
 class PlanPanel(QWidget):
@@ -204,7 +208,7 @@ class PlanPanel(QWidget):
     def import_file(self, path: str | Path) -> bool:
         """Load a search area (KML/KMZ/GeoJSON/.plan/GPX); errors are shown, nothing is lost."""
         try:
-            area = _formats().read_area(Path(path))
+            area = _format_fn("read_area")(Path(path))
         except (SargcError, OSError) as exc:
             self.model.report(f"Could not import {Path(path).name}: {exc}")
             return False
@@ -226,7 +230,7 @@ class PlanPanel(QWidget):
             path.with_name(f"{path.stem}-{i + 1}{path.suffix}") for i in range(len(plans))]
         try:
             for plan, target in zip(plans, targets, strict=True):
-                _formats().write_plan(plan, target)
+                _format_fn("write_plan")(plan, target)
         except (SargcError, OSError) as exc:
             self.model.report(f"Could not write {path.name}: {exc}")
             return []

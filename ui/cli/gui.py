@@ -47,15 +47,18 @@ def gui(area, mission_dir, tiles, conn, theme, settings_file, screenshot, wait) 
     if area:
         window.plan_panel.import_file(area)
     if mission_dir:
-        window.tabs.setCurrentWidget(window.coordinator)
+        window.show_tab(window.coordinator)
         window.coordinator.open(mission_dir)
     if conn:
-        window.tabs.setCurrentWidget(window.fly_panel)
+        window.show_tab(window.fly_panel)
         window.fly_panel.connect_to(conn)
     window.show()
     if screenshot:
         def shoot() -> None:
-            window.grab().save(screenshot)
+            # on a real display grab the screen's pixels (what the X server shows), else render
+            screen = app.primaryScreen()
+            real = app.platformName() not in ("offscreen", "minimal") and screen is not None
+            (screen.grabWindow(0) if real else window.grab()).save(screenshot)
             window.close()
         QTimer.singleShot(int(wait * 1000), shoot)
     app.exec()
