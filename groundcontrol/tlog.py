@@ -32,6 +32,17 @@ class TlogWriter:
         self._flush_interval = flush_interval_s
         self._last_flush = time.monotonic()
         self.records = 0
+        #: Why logging stopped (disk full, drive unplugged), or None. The flight goes on without a log
+        #: rather than the link thread dying on a write error; the station shows this to the pilot.
+        self.error: str | None = None
+
+    def _failed(self, exc: OSError) -> None:
+        """Stop logging after a write error, keeping what was written; never raise into the link."""
+        self.error = f"telemetry log {self.path} stopped: {exc.strerror or exc}"
+        try:
+            self._fh.close()
+        except OSError:
+            pass
 
     def write(self, packet: bytes, when: float | None = None) -> None:
         """Append one raw packet stamped with ``when`` (Unix seconds; now if omitted)."""
@@ -39,22 +50,31 @@ class TlogWriter:
         with self._lock:
             if self._fh.closed:
                 return
-            self._fh.write(stamp + packet)
-            self.records += 1
-            now = time.monotonic()
-            if now - self._last_flush >= self._flush_interval:
-                self._fh.flush()
-                self._last_flush = now
+            try:
+                self._fh.write(stamp + packet)
+                self.records += 1
+                now = time.monotonic()
+                if now - self._last_flush >= self._flush_interval:
+                    self._fh.flush()
+                    self._last_flush = now
+            except OSError as exc:
+                self._failed(exc)
 
     def flush(self) -> None:
         with self._lock:
             if not self._fh.closed:
-                self._fh.flush()
+                try:
+                    self._fh.flush()
+                except OSError as exc:
+                    self._failed(exc)
 
     def close(self) -> None:
         with self._lock:
             if not self._fh.closed:
-                self._fh.flush()
+                try:
+                    self._fh.flush()
+                except OSError as exc:
+                    self._failed(exc)
                 self._fh.close()
 
 

@@ -6,7 +6,10 @@ saw, including the leg the wind pushed sideways and the ten minutes the link dro
 Each GLOBAL_POSITION_INT from the vehicle becomes one :class:`Pose`, with the latest
 ATTITUDE and, when the vehicle reports a gimbal (MOUNT_STATUS, MOUNT_ORIENTATION or
 GIMBAL_DEVICE_ATTITUDE_STATUS), the latest gimbal angles. Altitude is ``relative_alt``
-(above home), the best "above ground" the log has over flat ground. If the log carries
+(above home), the best "above ground" the log has over flat ground. Pose times follow the
+vehicle's own clock (``time_boot_ms``) anchored to the log's wall-clock stamp of the first
+position, so gaps in the track are measured in flight time even when the log was written
+by a simulator running faster than real time (re-anchored when the vehicle reboots). If the log carries
 CAMERA_CAPTURE_STATUS, only poses while video was recording are kept; otherwise the
 camera is taken to be recording whenever the vehicle flies.
 """
@@ -77,6 +80,8 @@ def read_track(path: str | os.PathLike[str], *, sysid: int | None = None, camera
     dropped = 0
     chosen = sysid
     had_gimbal = False
+    anchor: tuple[float, int] | None = None  # (wall seconds, time_boot_ms) of the first position
+    last_boot_ms = -1
     try:
         while True:
             msg = conn.recv_match(type=_KINDS)
@@ -95,11 +100,15 @@ def read_track(path: str | os.PathLike[str], *, sysid: int | None = None, camera
                 gp, gy = gimbal if gimbal is not None else (camera_pitch_deg, 0.0)
                 if gimbal_earth_yaw is not None:
                     gy = (gimbal_earth_yaw - yaw + 180.0) % 360.0 - 180.0
+                if anchor is None or msg.time_boot_ms < last_boot_ms:
+                    anchor = (float(msg._timestamp), int(msg.time_boot_ms))
+                last_boot_ms = int(msg.time_boot_ms)
                 if recording is False:
                     dropped += 1
                     continue
+                t = anchor[0] + (msg.time_boot_ms - anchor[1]) / 1000.0
                 poses.append(Pose(msg.lat / 1e7, msg.lon / 1e7, msg.relative_alt / 1000.0, roll, pitch, yaw % 360.0,
-                                  gp, gy, float(msg._timestamp)))
+                                  gp, gy, t))
             elif kind == "ATTITUDE":
                 att = (math.degrees(msg.roll), math.degrees(msg.pitch), math.degrees(msg.yaw))
             elif kind == "MOUNT_STATUS":
