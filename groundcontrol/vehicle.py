@@ -64,7 +64,8 @@ class Vehicle:
     @classmethod
     def connect(cls, connection: str, tlog_path: Path | str | None = None, signing_key: bytes | None = None,
                 timeout: float = 30, *, system_id: int | None = None, forward: Sequence[str] = (),
-                link_timeout: float = 2.5, request_telemetry: bool = True) -> Vehicle:
+                link_timeout: float = 2.5, request_telemetry: bool = True,
+                signing_timeout: float = 6.0) -> Vehicle:
         """Open ``connection``, wait for a vehicle's heartbeat, and start its link thread.
 
         With ``signing_key`` the key is handed to the vehicle and everything is signed; a
@@ -81,7 +82,8 @@ class Vehicle:
                 forwarder = Forwarder(link, list(forward))
             v = cls(link, sysid, forwarder=forwarder, request_telemetry=request_telemetry)
             if signing_key is not None:
-                signing.enable(link, sysid, v.component_id, signing_key, armed=v.snapshot().armed)
+                signing.enable(link, sysid, v.component_id, signing_key, armed=v.snapshot().armed,
+                               timeout=signing_timeout)
                 v.signing_key = signing_key
         except BaseException:
             if forwarder is not None:

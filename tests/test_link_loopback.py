@@ -264,3 +264,24 @@ def test_any_bad_connection_string_is_an_input_error_naming_it(text):
         parse_endpoint(text)
     except InputError as exc:
         assert "--connect" in str(exc)
+
+
+def test_signing_asked_for_but_not_taken_by_the_vehicle_refuses_to_connect(peer):
+    from groundcontrol.errors import SigningError
+
+    stop = threading.Event()
+
+    def beat():
+        while not stop.is_set():
+            if peer._accepted.is_set():
+                peer.heartbeat()
+            stop.wait(0.2)
+    t = threading.Thread(target=beat, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(SigningError, match="did not start signing"):
+            Vehicle.connect(peer.connection, timeout=5, signing_key=bytes(range(32)), signing_timeout=1.0,
+                            request_telemetry=False)
+        assert any(m.get_type() == "SETUP_SIGNING" for m in peer.received)
+    finally:
+        stop.set()
