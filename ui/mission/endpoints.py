@@ -59,18 +59,16 @@ def start_endpoint(scenario: Scenario, index: int, *, speedup: float, readiness:
         if spec.kind == "sim":
             from sitl.sim_vehicle import SimConfig, SimVehicle
 
-            cfg_kwargs: dict[str, Any] = dict(home=(home.lat, home.lon, home.alt_amsl_m, home.heading_deg),
-                                              speedup=speedup, tcp_port=0, readiness=readiness,
-                                              wind_m_s=scenario.wind.speed_m_s, seed=scenario.seed + index)
             mah = battery_mah or spec.battery_mah
-            if mah:
-                cfg_kwargs["battery_mah"] = mah
-            cfg_kwargs.update(_optional_sim_fields(SimConfig, scenario, sysid))
-            sim = SimVehicle(SimConfig(**cfg_kwargs))
+            cfg = SimConfig(home=(home.lat, home.lon, home.alt_amsl_m, home.heading_deg), speedup=speedup,
+                            tcp_port=0, serial1_port=0, sysid=sysid or 1, readiness=readiness,
+                            wind_m_s=scenario.wind.speed_m_s, wind_dir_deg=scenario.wind.from_deg,
+                            gust_m_s=scenario.wind.gust_m_s, seed=scenario.seed + index,
+                            **({"battery_mah": float(mah)} if mah else {}))
+            sim = SimVehicle(cfg)
             sim.start()
             ep.stoppers.append(sim)
             ep.connection = sim.connection_string
-            ep.sim = sim  # type: ignore[attr-defined]  # for scenario fault injection only
         elif spec.kind == "sitl":
             binary = sitl_available()
             if binary is None:
@@ -105,17 +103,6 @@ def _params(cls: Any) -> set[str]:
         return set(inspect.signature(cls).parameters)
     except (TypeError, ValueError):
         return set()
-
-
-def _optional_sim_fields(config_cls: Any, scenario: Scenario, sysid: int | None) -> dict[str, Any]:
-    """SimConfig fields that only some versions have (wind direction, gusts, system id)."""
-    names = _params(config_cls)
-    out: dict[str, Any] = {}
-    for key, value in (("wind_from_deg", scenario.wind.from_deg), ("wind_dir_deg", scenario.wind.from_deg),
-                       ("gust_m_s", scenario.wind.gust_m_s), ("sysid", sysid), ("system_id", sysid)):
-        if key in names and value is not None:
-            out[key] = value
-    return out
 
 
 def _sitl_kwargs(cls: Any, *, binary: str, home: Home, speedup: float, instance: int, workdir: Path) -> dict[str, Any]:

@@ -163,9 +163,15 @@ class Sortie:
         if setter is None:
             self.emit("preflight", "GCS failsafe left as configured (this link cannot set parameters)", "warning")
             return
+        # The station's heartbeat is 1 Hz of wall time; a sped-up simulator hears it only every
+        # `speedup` seconds of its own time, so the timeout is stretched to three heartbeats.
+        timeout_s = min(120.0, max(5.0, 3.0 * self.speedup))
         try:
+            if timeout_s != 5.0:
+                setter("FS_GCS_TIMEOUT", timeout_s)
             setter("FS_GCS_ENABLE", 1)
-            self.emit("preflight", "GCS failsafe on: the vehicle returns home by itself after 5 s without the station")
+            self.emit("preflight", f"GCS failsafe on: the vehicle returns home by itself after {timeout_s:g} s "
+                                   "without hearing the station")
         except Exception as exc:
             self.emit("preflight", f"could not enable the GCS failsafe ({exc}); the station will RTL on link return",
                       "warning")
@@ -259,7 +265,7 @@ class Sortie:
                     self.result.interrupted_by = "vehicle returned home"
             elif isinstance(e, ev.WaypointReached):
                 idx = self._plan_index(e.seq)
-                if e.seq >= self.result.first_wp_seq:
+                if self.result.first_wp_seq <= e.seq < self.result.first_wp_seq + len(self.plan.waypoints):
                     self.emit("waypoint", f"waypoint {idx}/{len(self.plan.waypoints)} reached")
             elif isinstance(e, ev.StatusText):
                 if e.severity <= 4:
@@ -286,11 +292,3 @@ class Sortie:
                     continue
                 self.emit("scenario", f"scenario: radio link blacked out for {e.duration_s:g} s", "warning")
                 proxy.blackout(self._wall(e.duration_s))
-            elif e.kind == "battery_low":
-                sim = getattr(self.endpoint, "sim", None)
-                setter = getattr(sim, "set_battery_percent", None) if sim is not None else None
-                if setter is None:
-                    self.emit("scenario", "battery drop asked for but this vehicle cannot simulate it", "warning")
-                    continue
-                self.emit("scenario", f"scenario: battery drops to {e.percent:g} %", "warning")
-                setter(e.percent)

@@ -19,6 +19,7 @@ from search_patterns.atomic import write_atomic
 from ui.mission.model import SightingRecord, TimelineEvent, TrainingScore, VehicleRun
 
 REPORT_NAME = "report.html"
+MAX_SIGHTINGS_SHOWN = 60  # a reviewer works down a ranked list; the rest stay in the store
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,15 @@ def render_report(data: ReportData) -> str:
                    f"<td>{_e(e.text)}</td></tr>")
     out.append("</table></section>")
 
-    out.append(f"<section id='sightings'><h2>Sightings ({len(data.sightings)})</h2><div class='grid'>")
+    shown = sorted(data.sightings, key=lambda s: (-s.score, s.id))[:MAX_SIGHTINGS_SHOWN]
+    out.append(f"<section id='sightings'><h2>Sightings ({len(data.sightings)})</h2>")
+    if len(shown) < len(data.sightings):
+        out.append(f"<p>The {len(shown)} most likely are shown; all {len(data.sightings)} are in "
+                   "detections.sqlite for review in the desktop app.</p>")
+    out.append("<div class='grid'>")
     if not data.sightings:
         out.append("<p>No sightings.</p>")
-    for s in data.sightings:
+    for s in shown:
         img = (f"<img alt='sighting {s.id}' src='{_data_uri(s.thumbnail, _mime(s.thumbnail))}'>"
                if s.thumbnail else "<div>(no picture)</div>")
         err = f" ± {s.error_m:.1f} m" if s.error_m is not None else ""
