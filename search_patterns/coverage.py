@@ -165,18 +165,17 @@ class CoverageResult:
 
     def dominant_heading_deg(self) -> float | None:
         """Direction (0–180°, clockwise from north) most of the searching track ran along."""
-        hist = np.zeros(180)
+        from search_patterns.replan import principal_bearing
+
+        dxs, dys = [], []
         for tr in self.tracks:
             x, y = self.projection.many_to_local(tr.lat, tr.lon)
             same = (tr.segment[1:] == tr.segment[:-1]) & tr.searching[1:] & tr.searching[:-1]
-            dx, dy = np.diff(x)[same], np.diff(y)[same]
-            d = np.hypot(dx, dy)
-            ang = np.degrees(np.arctan2(dx, dy)) % 180.0
-            np.add.at(hist, np.minimum(ang.astype(int), 179), d)
-        if hist.sum() <= 0:
+            dxs.append(np.diff(x)[same])
+            dys.append(np.diff(y)[same])
+        if not dxs:
             return None
-        smooth = hist + np.roll(hist, 1) + np.roll(hist, -1)
-        return float(np.argmax(smooth)) + 0.5
+        return principal_bearing(np.concatenate(dxs), np.concatenate(dys))
 
     @property
     def summary(self) -> dict[str, Any]:
