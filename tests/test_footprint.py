@@ -149,3 +149,28 @@ def test_batch_footprints_match_one_by_one() -> None:
             assert batch[i] is None
         else:
             assert np.allclose(np.asarray(one.exterior.coords)[:-1], batch[i])
+
+
+@given(poses, st.sampled_from([True, False]))
+def test_footprint_corners_are_the_image_corners_of_the_simulated_camera(pose: Pose, stabilised: bool) -> None:
+    # sitl.camera.projection is written independently; it must see our corners at its image corners
+    from sitl.camera.projection import Projector
+
+    cam = Camera(sensor_width_mm=6.0, sensor_height_mm=4.0, focal_length_mm=4.0, image_width_px=600,
+                 image_height_px=400)
+    fp = footprints_local(0.0, 0.0, pose.alt_agl_m, pose.roll, pose.pitch, pose.yaw, pose.gimbal_pitch,
+                          pose.gimbal_yaw, cam, mount="gimbal" if stabilised else "fixed", max_range_m=1e7)[0]
+    from search_patterns.footprint import camera_rotations
+
+    r = camera_rotations(*(np.array([v]) for v in (pose.roll, pose.pitch, pose.yaw, pose.gimbal_pitch,
+                                                  pose.gimbal_yaw)), "gimbal" if stabilised else "fixed")[0]
+    rays = r @ np.array([[1, u, v] for u in (-0.75, 0.75) for v in (-0.5, 0.5)]).T
+    if fp is None or rays[2].min() < 0.05:  # the view reaches the horizon: not a four-corner case
+        return
+    proj = Projector(cam, pose, (0.0, 0.0), stabilized=stabilised)
+    ned = np.c_[fp[:, 1], fp[:, 0], np.zeros(4)]  # (east, north) → (north, east, down=0)
+    px, depth = proj.project(ned)
+    assert np.all(depth > 0)
+    corners = {(0, 0), (600, 0), (600, 400), (0, 400)}
+    for u, v in px:
+        assert min(math.hypot(u - a, v - b) for a, b in corners) < 1e-6 * 600
