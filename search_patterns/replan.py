@@ -144,7 +144,7 @@ def gap_legs(targets_local: Sequence[BaseGeometry], *, spacing_m: float, bearing
         rot = _to_frame(piece, bearing_deg)
         minx, miny, maxx, maxy = rot.bounds
         width = maxy - miny
-        n = max(1, math.ceil(width / spacing_m - 0.02))
+        n = max(1, math.ceil(width / spacing_m - 1e-9))
         first = miny + (width - (n - 1) * spacing_m) / 2.0
         for k in range(n):
             o = first + k * spacing_m
