@@ -217,6 +217,8 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     where = str(path)
     try:
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise InputError(f"{path.stat().st_size:,} bytes is far larger than a scenario can be", where=where)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("scenario file not found", where=where) from None
@@ -242,7 +244,29 @@ def parse_scenario_text(text: str, *, where: str, json_only: bool = False) -> di
         raise InputError(f"{pos}not valid YAML: {problem}", where=where) from None
     if not isinstance(data, dict):
         raise InputError("a scenario must be a mapping of fields (name, home, area, ...)", where=where)
+    _check_size(data, where=where)
     return data
+
+
+#: Scenario files are a few kilobytes; refuse what cannot be one before reading it into memory.
+MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+#: A scenario has hundreds of values; YAML aliases can make a small file expand to billions.
+MAX_SCENARIO_VALUES = 100_000
+
+
+def _check_size(data: Any, *, where: str) -> None:
+    """Refuse data that expands past MAX_SCENARIO_VALUES values (a YAML alias bomb) before anything walks it."""
+    stack, seen = [data], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > MAX_SCENARIO_VALUES:
+            raise InputError(f"more than {MAX_SCENARIO_VALUES:,} values (nested YAML aliases?): not a scenario",
+                             where=where)
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _field_path(parts: Any) -> str:
