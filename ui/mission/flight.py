@@ -221,7 +221,7 @@ class Sortie:
             # station-side battery failsafe
             pct = getattr(snap, "battery_pct", None)
             if pct is not None and pct <= self.scenario.failsafe.battery_rtl_percent and not self._rtl_sent \
-                    and res.airborne and snap.mode not in RTL_MODES:
+                    and res.airborne and snap.mode not in RTL_MODES and res.last_wp_reached < n_wp:
                 res.interrupted_by = res.interrupted_by or "low battery"
                 self.emit("battery-low", f"battery {pct:.0f} % ≤ {self.scenario.failsafe.battery_rtl_percent:g} %",
                           "critical")

@@ -23,7 +23,17 @@ def make_scene(scenario: Scenario) -> Any:
     distractors = [Distractor(d.lat, d.lon, kind=d.kind, color=d.colour,
                               heading_deg=(53.0 * i + scenario.seed) % 360.0)
                    for i, d in enumerate(scenario.distractors)]
-    return Scene(center=(c.y, c.x), seed=scenario.seed, subjects=subjects, distractors=distractors)
+    scene = Scene(center=(c.y, c.x), seed=scenario.seed, subjects=subjects, distractors=distractors)
+    # Ground chunks are expensive to draw and a lawnmower comes back next to where it was:
+    # keep every chunk of the area (plus a margin) so that no ground is drawn twice.
+    from sitl.camera.terrain import CHUNK_PX, Terrain
+
+    chunk_m = CHUNK_PX * scene.terrain.base_mpp
+    minx, miny, maxx, maxy = scenario.area.projection().geometry_to_local(scenario.area.polygon).bounds
+    margin = 2 * scenario.pattern.alt_m
+    n = int(((maxx - minx + 2 * margin) / chunk_m + 2) * ((maxy - miny + 2 * margin) / chunk_m + 2))
+    scene.terrain = Terrain(scenario.seed, base_mpp=scene.terrain.base_mpp, cache_chunks=min(1200, max(96, n)))
+    return scene
 
 
 def make_renderer(scenario: Scenario) -> Callable[[Pose], Any]:
