@@ -188,12 +188,28 @@ def make_grid(area_local: BaseGeometry, cell_m: float = 5.0, *, max_cells: int =
     xx, yy = np.meshgrid(cx, cy)
     shapely.prepare(area_local)
     weight = shapely.contains_xy(area_local, xx, yy).astype(float)
-    # Cells the boundary passes through get their exact inside fraction.
-    boundary = area_local.boundary
-    tree = shapely.STRtree(grid.cell_boxes(*np.divmod(np.arange(nx * ny), nx)))
-    hit = np.unique(tree.query(boundary, predicate="intersects"))
-    if hit.size:
-        rows, cols = np.divmod(hit, nx)
+    # Cells the boundary passes through get their exact inside fraction. Candidates: the 3×3
+    # neighbourhood of every point sampled along the boundary every quarter cell (any cell
+    # the boundary enters holds a boundary point within an eighth of a cell of a sample).
+    mixed = np.zeros((ny, nx), bool)
+    for ring in shapely.get_parts(shapely.get_rings(area_local)):
+        c = shapely.get_coordinates(ring)
+        seg = np.diff(c, axis=0)
+        n = np.maximum(1, np.ceil(np.hypot(seg[:, 0], seg[:, 1]) / (cell_m / 4.0)).astype(int))
+        k = np.repeat(np.arange(len(seg)), n)
+        f = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n, n)
+        pts = np.vstack([c[k] + seg[k] * f[:, None], c[-1:]])
+        ii = np.clip(((pts[:, 0] - minx) // cell_m).astype(int), 0, nx - 1)
+        jj = np.clip(((pts[:, 1] - miny) // cell_m).astype(int), 0, ny - 1)
+        mixed[jj, ii] = True
+    grown = mixed.copy()
+    grown[1:] |= mixed[:-1]
+    grown[:-1] |= mixed[1:]
+    mixed = grown.copy()
+    mixed[:, 1:] |= grown[:, :-1]
+    mixed[:, :-1] |= grown[:, 1:]
+    rows, cols = np.nonzero(mixed)
+    if rows.size:
         boxes = grid.cell_boxes(rows, cols)
         weight[rows, cols] = shapely.area(shapely.intersection(boxes, area_local)) / (cell_m * cell_m)
     object.__setattr__(grid, "weight", weight)
