@@ -9,9 +9,12 @@ earlier ones, which is why it is not written atomically like our other files.
 
 from __future__ import annotations
 
+import mmap
+import os
 import struct
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 _STAMP = struct.Struct(">Q")
@@ -84,7 +87,15 @@ def iter_tlog(path: str | Path):
     Used to replay a log at full speed (benchmarks, training). Packet boundaries come from
     the MAVLink header length field (v1 0xFE, v2 0xFD incl. the signature flag).
     """
-    data = Path(path).read_bytes()
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return
+        # mapped, not read: a multi-gigabyte log is paged in as it is walked, not loaded at once
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            yield from _records(data)
+
+
+def _records(data) -> Iterator[tuple[float, bytes]]:
     i, n = 0, len(data)
     while i + 8 + 3 <= n:
         (stamp,) = _STAMP.unpack_from(data, i)

@@ -57,6 +57,26 @@ def _quat_to_euler_deg(q: list[float]) -> tuple[float, float, float]:
     return math.degrees(roll), math.degrees(pitch), math.degrees(yaw)
 
 
+#: A day of flying logs tens of megabytes; beyond this it is not one flight's log (split it first).
+MAX_TLOG_BYTES = 1024 * 1024 * 1024
+_SNIFF_BYTES = 64 * 1024
+
+
+def _check_plausible_tlog(p: Path) -> None:
+    """Refuse, in bounded time and memory, files that cannot be a flight's log (pymavlink would
+    otherwise scan gigabytes of noise byte by byte)."""
+    size = p.stat().st_size
+    if size > MAX_TLOG_BYTES:
+        raise InputError(f"{size / 2**30:.1f} GiB is larger than a flight's telemetry log can be "
+                         f"({MAX_TLOG_BYTES / 2**30:.0f} GiB at most); split it by flight first", where=str(p))
+    if size <= _SNIFF_BYTES * 256:  # up to 16 MB of noise is scanned quickly: read it (it yields no poses)
+        return
+    with open(p, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if b"\xfd" not in head and b"\xfe" not in head:
+        raise InputError(f"no MAVLink packet in the first {len(head):,} bytes: not a telemetry log", where=str(p))
+
+
 def read_track(path: str | os.PathLike[str], *, sysid: int | None = None, camera_pitch_deg: float = -90.0
                ) -> FlownTrack:
     """Read a ``.tlog`` into camera poses.
@@ -68,6 +88,7 @@ def read_track(path: str | os.PathLike[str], *, sysid: int | None = None, camera
     p = Path(path)
     if not p.is_file():
         raise InputError("no such telemetry log", where=str(p))
+    _check_plausible_tlog(p)
     try:
         conn = mavutil.mavlink_connection(str(p), dialect="ardupilotmega", robust_parsing=True)
     except Exception as exc:  # pymavlink raises bare Exceptions for unreadable files

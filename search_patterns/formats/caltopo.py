@@ -253,8 +253,8 @@ def read_caltopo(path: str | os.PathLike[str]) -> CaltopoMap:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", where=str(p)) from None
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{size / 1e6:,.0f} MB is larger than a CalTopo export can be "
-                         f"({MAX_FILE_BYTES / 1e6:.0f} MB at most)", where=str(p))
+        raise InputError(f"{size / 2**20:,.0f} MiB is larger than a CalTopo export can be "
+                         f"({MAX_FILE_BYTES / 2**20:.0f} MiB at most)", where=str(p))
     try:
         text = p.read_bytes()
     except OSError as exc:
