@@ -82,7 +82,7 @@ def test_map_picture_shows_area_coverage_track_and_sightings(tmp_path: Path) -> 
     assert img.shape[1] == 1000
     orange = np.all(np.abs(img.astype(int) - (0, 140, 255)) < 30, axis=2).sum()
     green_cov = np.all(np.abs(img.astype(int) - (174, 226, 174)) < 25, axis=2).sum()
-    assert orange > 3 * 200, "three sighting circles"
+    assert orange > 400, "sighting circles (partly under the true-subject crosses drawn on top)"
     assert green_cov > 5000, "half the area covered"
     cv2.imwrite(str(tmp_path / "map.png"), img)
 

@@ -41,8 +41,12 @@ def _polys(geom: BaseGeometry | None) -> list:
 
 def render_map(area: SearchArea, *, tracks: Sequence[Sequence[tuple[float, float]]] = (),
                covered: BaseGeometry | None = None, markers: Sequence[MapMarker] = (),
-               home: tuple[float, float] | None = None, width_px: int = 1000) -> bytes:
-    """A PNG (bytes) of the mission. ``tracks`` are lists of (lat, lon); ``covered`` is lon/lat."""
+               home: tuple[float, float] | None = None, width_px: int = 1000, max_numbered: int = 30) -> bytes:
+    """A PNG (bytes) of the mission. ``tracks`` are lists of (lat, lon); ``covered`` is lon/lat.
+
+    Sightings come in ranked order; the first ``max_numbered`` get a numbered circle, the rest
+    a small dot, so a noisy detector does not bury the map.
+    """
     proj: LocalProjection = area.projection()
     local_area = proj.geometry_to_local(area.polygon)
     minx, miny, maxx, maxy = local_area.bounds
@@ -95,10 +99,14 @@ def render_map(area: SearchArea, *, tracks: Sequence[Sequence[tuple[float, float
         hx, hy = px(*proj.to_local(*home))
         cv2.rectangle(img, (hx - 7, hy - 7), (hx + 7, hy + 7), (20, 20, 20), 2)
         cv2.putText(img, "H", (hx - 5, hy + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (20, 20, 20), 1, cv2.LINE_AA)
-    # truth first, sightings on top
-    for m in sorted(markers, key=lambda m: m.kind == "sighting"):
+    # sightings first (lower-ranked ones as dots), the truth on top
+    numbered = 0
+    for m in sorted(markers, key=lambda m: m.kind != "sighting"):
         x, y = px(*proj.to_local(m.lat, m.lon))
-        if m.kind == "sighting":
+        if m.kind == "sighting" and numbered >= max_numbered:
+            cv2.circle(img, (x, y), 3, (0, 110, 220), -1, cv2.LINE_AA)
+        elif m.kind == "sighting":
+            numbered += 1
             cv2.circle(img, (x, y), 11, (0, 140, 255), -1, cv2.LINE_AA)
             cv2.circle(img, (x, y), 11, (20, 20, 20), 1, cv2.LINE_AA)
             cv2.putText(img, m.label, (x - 6 * len(m.label), y + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45,

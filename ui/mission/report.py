@@ -129,8 +129,8 @@ def render_report(data: ReportData) -> str:
                    f"planned POD {_fmt(tr.planned_pod) if tr.planned_pod is not None else '–'}, achieved POD "
                    f"{_fmt(tr.achieved_pod) if tr.achieved_pod is not None else '–'}. "
                    f"A subject counts as found when a sighting lies within {tr.match_radius_m:g} m of them. "
-                   "Score: 70 for finding everyone, 20 for achieved against planned POD, 10 less 2 per "
-                   "false alarm.</p>"
+                   "Score: 60 for finding everyone, 20 for achieved against planned POD, 20 times the "
+                   "share of sightings that were a subject.</p>"
                    "<table><tr><th>subject</th><th>posture</th><th>result</th><th>distance error</th>"
                    "<th>time to first sighting</th><th>sighting</th></tr>")
         for s in tr.subjects:

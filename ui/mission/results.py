@@ -161,7 +161,7 @@ def write_results(runner: MissionRunner, sorties: Sequence[SortieResult], *, sta
         flown_m=round(track_length_m([(p[0], p[1]) for p in so.track]), 1), completed=so.completed,
         interrupted_by=None if so.completed else (so.error or so.interrupted_by)) for so in sorties]
     resume = resume_block(runner, sorties)
-    mission_time = runner.clock()
+    mission_time = runner.flight_time_s if runner.flight_time_s is not None else runner.clock()
     camera_stats = runner.camera.stats if runner.camera is not None else None
     n_det, n_sight = runner.sink.counts() if runner.sink is not None else (0, len(sightings))
     stats: dict[str, Any] = {
@@ -184,7 +184,8 @@ def write_results(runner: MissionRunner, sorties: Sequence[SortieResult], *, sta
     if resume:
         notes.append("The mission was cut short; the rest of the area can be flown with "
                      f"`sargc mission --resume {folder.root}`.")
-    markers = [MapMarker(x.lat, x.lon, str(x.id), "sighting") for x in sightings]
+    ranked = sorted(sightings, key=lambda x: (-x.score, x.id))
+    markers = [MapMarker(x.lat, x.lon, str(x.id), "sighting") for x in ranked]
     if training:
         markers += [MapMarker(r.lat, r.lon, r.name, "found" if r.found else "missed") for r in training.subjects]
     tracks = [[(p.lat, p.lon) for p in poses] for poses in pose_lists]

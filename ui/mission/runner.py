@@ -83,6 +83,7 @@ class MissionRunner:
         self.sortie_no = 1
         self.camera: TelemetryCamera | None = None
         self.sink: DetectionSink | None = None
+        self.flight_time_s: float | None = None  # mission time when the last vehicle landed
 
     # -- observers -------------------------------------------------------------------------
     def clock(self) -> float:
@@ -210,6 +211,7 @@ class MissionRunner:
             for th in threads:
                 while th.is_alive():
                     th.join(0.2)
+            self.flight_time_s = round(self.clock(), 1)
         except KeyboardInterrupt:
             self.request_stop()
             for th in threads:

@@ -1,9 +1,9 @@
 """Scoring a training search: which subjects were found, how precisely, how fast, at what cost.
 
 The score is meant for a debrief, not a league table. It weighs what matters on a real
-search: finding everyone (70 points), searching the ground as well as planned (20 points:
-achieved POD against planned POD), and not sending ground teams to rocks (10 points, 2 lost
-per false alarm).
+search: finding everyone (60 points), searching the ground as well as planned (20 points:
+achieved POD against planned POD), and not sending ground teams to rocks (20 points times the
+share of sightings that were a subject).
 """
 
 from __future__ import annotations
@@ -44,11 +44,12 @@ def score_training(subjects: Sequence[object], sightings: Sequence[SightingRecor
         else:
             results.append(SubjectResult(subj.name, subj.lat, subj.lon, subj.posture, False))  # type: ignore[attr-defined]
     false_alarms = sum(1 for s in sightings if s.id not in near_any and s.review != "rejected")
-    found_part = 70.0 * (sum(r.found for r in results) / len(results)) if results else 70.0
+    found_part = 60.0 * (sum(r.found for r in results) / len(results)) if results else 60.0
     if planned_pod and achieved_pod is not None:
         pod_part = 20.0 * min(1.0, achieved_pod / planned_pod)
     else:
         pod_part = 0.0
-    fa_part = max(0.0, 10.0 - 2.0 * false_alarms)
+    counted = sum(1 for s in sightings if s.review != "rejected")
+    fa_part = 20.0 * (1.0 - false_alarms / counted) if counted else 20.0
     return TrainingScore(tuple(results), false_alarms, planned_pod, achieved_pod,
                          round(found_part + pod_part + fa_part, 1), match_radius_m)
