@@ -8,7 +8,7 @@ import ui_support
 from ui_support import CANBERRA, screenshot
 
 from detection.store import SightingStore
-from search_patterns.geo import offset_latlon
+from search_patterns.geo import haversine_m, offset_latlon
 from search_patterns.pose import Pose
 from sitl.scene import Scene, Subject
 
@@ -36,18 +36,20 @@ def test_a_simulated_camera_sighting_is_listed_mapped_and_its_review_is_stored(q
     window.show_tab(panel)
     panel.start_simulated(scene, hovering_over(subj_lat, subj_lon))
 
-    qtbot.waitUntil(lambda: panel.list.count() >= 1, timeout=30_000)
-    row = panel.rows[0]
-    assert row.lat is not None
-    from search_patterns.geo import haversine_m
+    def near_subject():
+        placed = [r for r in panel.rows if r.lat is not None]
+        best = min(placed, key=lambda r: haversine_m(r.lat, r.lon, subj_lat, subj_lon), default=None)
+        return best if best and haversine_m(best.lat, best.lon, subj_lat, subj_lon) < 15 else None
 
-    assert haversine_m(row.lat, row.lon, subj_lat, subj_lon) < 15  # placed on the map where the person is
-    assert window.overlays.sightings and window.overlays.sightings[0].key == row.key
+    qtbot.waitUntil(lambda: near_subject() is not None, timeout=30_000)  # placed where the person is
+    row = near_subject()
+    assert row.key in {m.key for m in window.overlays.sightings}
     assert window.alert.isVisible() and "NEW SIGHTING" in window.alert.text()
-    assert not panel.list.item(0).icon().isNull()  # the picture is shown
+    index = [r.id for r in panel.rows].index(row.id)
+    assert not panel.list.item(index).icon().isNull()  # the picture is shown
     qtbot.waitUntil(lambda: panel.video._image is not None, timeout=5000)
 
-    panel.list.setCurrentRow(0)  # clicking it centres the map on it
+    panel.list.setCurrentRow(index)  # clicking it centres the map on it
     assert abs(window.map_state.lat - row.lat) < 1e-6 and abs(window.map_state.lon - row.lon) < 1e-6
     qtbot.wait(150)
     screenshot(window, "sightings-view")
@@ -55,15 +57,18 @@ def test_a_simulated_camera_sighting_is_listed_mapped_and_its_review_is_stored(q
     asker.texts.append("red jacket, near the creek")
     assert panel.review("confirm")
     assert panel.review("note")
-    qtbot.waitUntil(lambda: bool(panel.rows) and panel.rows[0].state == "confirmed" and bool(panel.rows[0].note),
-                    timeout=5000)
+    def reviewed():
+        mine = [r for r in panel.rows if r.id == row.id]
+        return bool(mine) and mine[0].state == "confirmed" and bool(mine[0].note)
+
+    qtbot.waitUntil(reviewed, timeout=5000)
     panel.stop_video()
     store_path = window.mission_folder() / "detections.sqlite"
     with SightingStore(store_path, readonly=True) as store:
         s = store.sighting(row.id)
     assert s.state == "confirmed"
     assert s.note == "red jacket, near the creek"
-    assert window.overlays.sightings[0].state == "confirmed"
+    assert {m.key: m.state for m in window.overlays.sightings}[row.key] == "confirmed"
 
 
 def test_exported_sightings_are_geojson_points(qtbot, window, tmp_path):

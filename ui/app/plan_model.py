@@ -35,6 +35,7 @@ class PlanParams:
     speed_m_s: float = 10.0
     angle_deg: float | None = None
     vehicles: int = 1
+    radius_m: float = 300.0  # expanding square: stop once this disc around the datum is swept
 
 
 def _call_planner(func: Any, first: Any, kwargs: dict[str, Any]) -> Plan:
@@ -173,6 +174,9 @@ class PlanModel(Observable):
             return [_call_planner(func, self.area, kwargs)]
         if self.datum is None:
             return []
+        kwargs["radius_m"] = p.radius_m
+        if self.area is not None:
+            kwargs["area"] = self.area  # clipped to the area and routed around its no-fly zones
         return [_call_planner(func, self.datum, kwargs)]
 
     def report(self, message: str | None) -> None:

@@ -93,12 +93,14 @@ class PlanPanel(QWidget):
         angle_row.addWidget(self.angle)
         angle_row.addWidget(self.angle_auto)
         self.vehicles = QSpinBox(minimum=1, maximum=8)
+        self.radius = QDoubleSpinBox(decimals=0, minimum=20.0, maximum=20000.0, singleStep=50.0, suffix=" m")
         f.addRow("Pattern", self.pattern)
         f.addRow("Track spacing", self.spacing)
         f.addRow("Altitude (above home)", self.alt)
         f.addRow("Speed", self.speed)
         f.addRow("Sweep angle", angle_row)
         f.addRow("Split among vehicles", self.vehicles)
+        f.addRow("Radius (expanding square)", self.radius)
         lay.addWidget(params)
 
         stats = QGroupBox("Statistics")
@@ -134,6 +136,7 @@ class PlanPanel(QWidget):
         self.angle.valueChanged.connect(lambda v: self._angle_changed())
         self.angle_auto.toggled.connect(lambda v: self._angle_changed())
         self.vehicles.valueChanged.connect(lambda v: model.set_params(vehicles=int(v)))
+        self.radius.valueChanged.connect(lambda v: model.set_params(radius_m=float(v)))
         model.subscribe(self._on_model)
         self._show_plan()
 
@@ -150,7 +153,8 @@ class PlanPanel(QWidget):
 
     def _show_params(self) -> None:
         p = self.model.params
-        widgets = (self.pattern, self.spacing, self.alt, self.speed, self.angle, self.angle_auto, self.vehicles)
+        widgets = (self.pattern, self.spacing, self.alt, self.speed, self.angle, self.angle_auto, self.vehicles,
+                   self.radius)
         blockers = [QSignalBlocker(w) for w in widgets]
         self.pattern.setCurrentIndex(max(0, self.pattern.findData(p.pattern)))
         self.spacing.setValue(p.spacing_m)
@@ -162,6 +166,10 @@ class PlanPanel(QWidget):
             self.angle.setValue(p.angle_deg)
         self.vehicles.setValue(p.vehicles)
         self.vehicles.setEnabled(p.pattern == "lawnmower")
+        self.radius.setValue(p.radius_m)
+        self.radius.setEnabled(p.pattern == "expanding_square")
+        self.angle.setEnabled(p.pattern == "lawnmower" and p.angle_deg is not None)
+        self.angle_auto.setEnabled(p.pattern == "lawnmower")
         del blockers
 
     def _angle_changed(self) -> None:
