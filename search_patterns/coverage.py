@@ -70,6 +70,7 @@ class CoverageSettings:
     max_range_m: float = DEFAULT_MAX_RANGE_M
     cell_m: float = 5.0
     terrain: str = "open"
+    terrain_regions: tuple[tuple[BaseGeometry, str], ...] = ()
     sweep_widths: SweepWidthTable = field(default_factory=SweepWidthTable)
     target_pod: float = 0.8
     min_gap_m: float = 10.0
@@ -88,6 +89,8 @@ class CoverageSettings:
             if not ok:
                 raise InputError(f"{name} out of range: {getattr(self, name)}", where="coverage settings")
         self.sweep_widths.check_terrain(self.terrain)
+        for _, cls in self.terrain_regions:
+            self.sweep_widths.check_terrain(cls)
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,7 @@ class CoverageResult:
             "dominant_heading_deg": None if heading is None else round(heading, 1),
             "cell_m": self.settings.cell_m,
             "terrain": self.settings.terrain,
+            "terrain_regions": len(self.settings.terrain_regions),
             "mount": self.settings.mount,
             "min_alt_m": self.settings.min_alt_m,
             "min_gap_m": self.settings.min_gap_m,
@@ -267,6 +271,18 @@ class CoverageTracker:
         self._total_weight = float(self.grid.weight.sum())
         self._flat_weight = self.grid.weight.ravel()
         self._sortie_efforts: list[np.ndarray] = []
+        # Terrain class per cell: the default, overridden by terrain regions (later ones win).
+        self._classes = [self.settings.terrain]
+        self._class_idx = np.zeros(self.grid.shape, np.int16)
+        if self.settings.terrain_regions:
+            cx, cy = self.grid.centres()
+            xx, yy = np.meshgrid(cx, cy)
+            for region, cls in self.settings.terrain_regions:
+                if cls not in self._classes:
+                    self._classes.append(cls)
+                inside = shapely.contains_xy(self.projection.geometry_to_local(region), xx, yy)
+                self._class_idx[inside] = self._classes.index(cls)
+        self._class_flat = self._class_idx.ravel()
         self._effort = np.zeros(self.grid.shape)
         self._seen = np.zeros(self.grid.shape, bool)
         self._seen_weight = 0.0
@@ -442,9 +458,10 @@ class CoverageTracker:
         rot = camera_rotations(pts["roll"], pts["pitch"], pts["yaw"], pts["gp"], pts["gy"], s.mount)
         axis_down = np.clip(rot[:, 2, 0], 1e-6, None)
         gsd = pts["alt"] / axis_down * cam.sensor_width_mm / (cam.focal_length_mm * cam.image_width_px)
-        w_eff = s.sweep_widths.widths_m(pts["alt"], s.terrain) * (gsd <= s.sweep_widths.max_gsd_m)
+        sharp = gsd <= s.sweep_widths.max_gsd_m
+        w_eff = [s.sweep_widths.widths_m(pts["alt"], c) * sharp for c in self._classes]  # per terrain class
         idx = np.flatnonzero(valid)
-        weight = np.zeros(m)
+        weight = np.zeros((len(self._classes), m))
         if idx.size:
             verts = stack_convex([fps[i] for i in idx])  # (k, K, 2) counter-clockwise
             xs, ys = verts[..., 0], verts[..., 1]
@@ -455,15 +472,22 @@ class CoverageTracker:
                 px, py = -hd[:, 1] / hn, hd[:, 0] / hn
             across = xs * px[:, None] + ys * py[:, None]
             width = across.max(axis=1) - across.min(axis=1)
-            ok = (hn > 0) & (area > 0) & (travel[idx] > 0) & (w_eff[idx] > 0)
-            weight[idx[ok]] = np.minimum(w_eff[idx[ok]], width[ok]) * travel[idx[ok]] / area[ok]
+            for k, w in enumerate(w_eff):
+                ok = (hn > 0) & (area > 0) & (travel[idx] > 0) & (w[idx] > 0)
+                weight[k, idx[ok]] = np.minimum(w[idx[ok]], width[ok]) * travel[idx[ok]] / area[ok]
         else:
             verts = np.zeros((0, 4, 2))
         flat_eff = self._effort.ravel()
         flat_seen = self._seen.ravel()
         for cells, which in rasterize_convex(self.grid, verts):
             src = idx[which]
-            flat_eff += np.bincount(cells, weights=weight[src], minlength=flat_eff.size)
+            if len(self._classes) == 1:
+                flat_eff += np.bincount(cells, weights=weight[0, src], minlength=flat_eff.size)
+            else:
+                ck = self._class_flat[cells]
+                for k in range(len(self._classes)):
+                    sel = ck == k
+                    flat_eff += np.bincount(cells[sel], weights=weight[k, src[sel]], minlength=flat_eff.size)
             new = cells[(src >= first_new) & ~flat_seen[cells]]
             if new.size:
                 new = np.unique(new)

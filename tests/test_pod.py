@@ -161,3 +161,25 @@ def test_rasterised_cells_are_exactly_those_with_centres_inside(pts: list[tuple[
     inside = shapely.contains_xy(hull, xx, yy).ravel() & (grid.weight.ravel() > 0)
     boundary = shapely.distance(hull.exterior, shapely.points(xx.ravel(), yy.ravel())) < 1e-6
     assert np.array_equal(got[~boundary], inside[~boundary])
+
+
+def test_terrain_regions_lower_pod_where_the_ground_is_wooded() -> None:
+    from flown_tracks import area_from_local
+
+    area = rect_area(300, 200)
+    woods = area_from_local(box(0, -100, 150, 100)).polygon  # the east half is dense forest
+    poses = fly_path(lawnmower_lines(300, 200, 50.0, overshoot=30), alt=ALT)
+    res = compute_coverage(poses, area, CAM, terrain="open", terrain_regions=((woods, "dense"),))
+    cx, _ = res.grid.centres()
+    west = res.grid.weight.copy()
+    west[:, cx > -10] = 0
+    east = res.grid.weight.copy()
+    east[:, cx < 10] = 0
+    pod_w = (res.pod * west).sum() / west.sum()
+    pod_e = (res.pod * east).sum() / east.sum()
+    open_ = compute_coverage(poses, area, CAM, terrain="open")
+    dense = compute_coverage(poses, area, CAM, terrain="dense")
+    assert pod_w == pytest.approx(open_.mean_pod, rel=0.05)
+    assert pod_e == pytest.approx(dense.mean_pod, rel=0.05)
+    with pytest.raises(InputError, match="terrain"):
+        compute_coverage(poses, area, CAM, terrain_regions=((woods, "swamp"),))

@@ -51,6 +51,26 @@ def read_sightings(path: Path) -> list[tuple[float, float]]:
         raise InputError(f"not GeoJSON points: {exc}", where=str(path)) from None
 
 
+def read_terrain_map(path: Path) -> tuple:
+    """(polygon, terrain class) pairs from GeoJSON polygons with a ``terrain`` property."""
+    from shapely.geometry import shape
+
+    if not path.exists():
+        raise InputError("terrain map not found", where=str(path))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out = []
+        for i, f in enumerate(data["features"]):
+            cls = (f.get("properties") or {}).get("terrain")
+            if not cls:
+                raise InputError(f"feature {i} has no 'terrain' property (open, light, moderate, dense)",
+                                 where=str(path))
+            out.append((shape(f["geometry"]), str(cls)))
+        return tuple(out)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"not a GeoJSON terrain map: {exc}", where=str(path)) from None
+
+
 @click.command("coverage", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("tlogs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--area", "area_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -69,6 +89,8 @@ def read_sightings(path: Path) -> list[tuple[float, float]]:
 @click.option("--cell", type=float, default=5.0, show_default=True, help="POD grid cell size, metres.")
 @click.option("--terrain", type=click.Choice(["open", "light", "moderate", "dense"]), default="open",
               show_default=True, help="Terrain class for the effective sweep width table.")
+@click.option("--terrain-map", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="GeoJSON polygons with a 'terrain' property overriding --terrain where they lie.")
 @click.option("--sweep-width", type=float, default=None,
               help="Use this effective sweep width (metres) at every altitude instead of the table.")
 @click.option("--max-gsd", type=float, default=0.06, show_default=True,
@@ -82,7 +104,7 @@ def read_sightings(path: Path) -> list[tuple[float, float]]:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def coverage(tlogs: tuple[Path, ...], area_file: Path, out_dir: Path, camera_spec: str | None, mount: str,
              camera_pitch: float, target_pod: float, min_alt: float, cell: float, terrain: str,
-             sweep_width: float | None, max_gsd: float, max_range: float, min_gap: float,
+             terrain_map: Path | None, sweep_width: float | None, max_gsd: float, max_range: float, min_gap: float,
              sightings: Path | None, as_json: bool) -> None:
     """Coverage, POD and gaps from flown telemetry logs.
 
@@ -108,7 +130,8 @@ def coverage(tlogs: tuple[Path, ...], area_file: Path, out_dir: Path, camera_spe
     widths = SweepWidthTable.constant(sweep_width, max_gsd_m=max_gsd) if sweep_width is not None \
         else SweepWidthTable(max_gsd_m=max_gsd)
     settings = CoverageSettings(camera=camera, mount=mount, min_alt_m=min_alt, max_range_m=max_range, cell_m=cell,  # type: ignore[arg-type]
-                                terrain=terrain, sweep_widths=widths, target_pod=target_pod, min_gap_m=min_gap)
+                                terrain=terrain, sweep_widths=widths,
+                                terrain_regions=read_terrain_map(terrain_map) if terrain_map else (), target_pod=target_pod, min_gap_m=min_gap)
     sorties = []
     logs = []
     for path in tlogs:
