@@ -169,6 +169,11 @@ def test_brake_pauses_the_mission_and_auto_resumes_the_same_item(vehicle):
         assert w.wait_text("Mission: 2 WP") is not None, "AUTO resumes the same item"
         msg = w.recv("MISSION_ITEM_REACHED", 60)
         assert msg is not None and msg.seq == 2
+        # DO_SET_MISSION_CURRENT jumps at once.
+        w.texts.clear()
+        assert w.command(224, 4) == 0
+        assert w.wait_text("Mission: 4 WP") is not None
+        assert w.recv("MISSION_CURRENT", 3, lambda m: m.seq == 4) is not None
     finally:
         w.close()
 
