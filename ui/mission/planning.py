@@ -55,7 +55,8 @@ def plan_for_vehicles(scenario: Scenario) -> list[Plan]:
 
 
 def write_plans(plans: Sequence[Plan], folder: MissionFolder, *, sortie: int = 1,
-                indices: Sequence[int] | None = None, n_vehicles: int | None = None) -> list[Path]:
+                indices: Sequence[int] | None = None, n_vehicles: int | None = None,
+                area: SearchArea | None = None) -> list[Path]:
     """QGC ``.plan`` files into the mission folder: ``plan.plan`` or ``plan-N.plan`` per vehicle."""
     try:
         from search_patterns.formats import write_plan
@@ -66,6 +67,6 @@ def write_plans(plans: Sequence[Plan], folder: MissionFolder, *, sortie: int = 1
     out = []
     for i, plan in zip(indices, plans, strict=False):
         path = folder.plan_file(i, n, sortie)
-        write_plan(plan, path)
+        write_plan(plan, path, area)
         out.append(path)
     return out

@@ -114,7 +114,7 @@ class MissionRunner:
         self.folder.root.mkdir(parents=True, exist_ok=True)
         started = utc_now()
         plans = plan_for_vehicles(s)
-        plan_files = write_plans(plans, self.folder)
+        plan_files = write_plans(plans, self.folder, area=s.area)
         write_area_geojson(s.area, self.folder.area)
         self._save_scenario_copy()
         self.note("plan", f"planned {sum(len(p.waypoints) for p in plans)} waypoints for {len(plans)} vehicle(s); "
@@ -151,7 +151,7 @@ class MissionRunner:
             old = plan_for_vehicles(self.scenario)[idx]
             jobs.append((idx, replace(old, waypoints=wps, name=f"{old.name} (resumed)"), ()))
         write_plans([j[1] for j in jobs], self.folder, sortie=self.sortie_no,
-                    indices=[j[0] for j in jobs], n_vehicles=len(self.scenario.vehicles))
+                    indices=[j[0] for j in jobs], n_vehicles=len(self.scenario.vehicles), area=self.scenario.area)
         self.note("resume", f"resuming sortie {self.sortie_no}: {sum(len(j[1].waypoints) for j in jobs)} "
                             "waypoints left to fly")
         sorties = self._fly(jobs, sortie=self.sortie_no)
