@@ -91,7 +91,8 @@ def build_layers(res: CoverageResult) -> dict[str, dict[str, Any]]:
     """All layers as GeoJSON FeatureCollections (lon/lat), keyed like :data:`LAYER_FILES`."""
     proj = res.projection
     s = res.summary
-    cov = res.coverage_lonlat()
+    # 10 cm simplification: the union of swath pieces carries thousands of collinear vertices
+    cov = proj.geometry_to_lonlat(shapely.simplify(res.covered_local, 0.1))
     layers: dict[str, dict[str, Any]] = {}
     cov_feats = []
     if not cov.is_empty:

@@ -100,7 +100,7 @@ def gaps(coverage_path: Path, outs: tuple[Path, ...], under_target: bool, alt: f
                      home=_parse_latlon(home, "--home"), speed_m_s=speed,
                      name=f"{area.name} {'under target' if under_target else 'gaps'}")
     for out in outs:
-        write_plan(plan, out)
+        write_plan(plan, out, area=area)
     st = plan.stats
     if as_json:
         click.echo(json.dumps(st.as_dict(), indent=2, default=float))
