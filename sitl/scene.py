@@ -24,6 +24,9 @@ BRIGHT_CLOTHING: tuple[tuple[int, int, int], ...] = (
     (210, 30, 35), (245, 120, 20), (235, 215, 40), (30, 90, 210), (230, 60, 150), (240, 240, 235))
 DRAB_CLOTHING: tuple[tuple[int, int, int], ...] = (
     (85, 95, 60), (105, 85, 60), (110, 110, 108), (40, 45, 70), (35, 35, 38), (70, 85, 55))
+#: Trousers: jeans and the usual dull outdoor colours.
+TROUSERS: tuple[tuple[int, int, int], ...] = (
+    (50, 62, 95), (40, 40, 42), (120, 110, 85), (80, 65, 50), (95, 95, 92), (70, 78, 55))
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Subject:
     clothing: tuple[int, int, int] = (210, 30, 35)
     heading_deg: float = 0.0
     height_m: float = 1.75
-    trousers: tuple[int, int, int] = (55, 60, 80)
+    trousers: tuple[int, int, int] = (60, 58, 55)
     id: str = ""
 
     def __post_init__(self) -> None:
@@ -137,7 +140,8 @@ class Scene:
             subjects.append(Subject(lat, lon, posture=POSTURES[i % 3],
                                     clothing=palette[int(rng.integers(len(palette)))],
                                     heading_deg=float(rng.uniform(0, 360)),
-                                    height_m=float(rng.uniform(1.55, 1.9))))
+                                    height_m=float(rng.uniform(1.55, 1.9)),
+                                    trousers=TROUSERS[int(rng.integers(len(TROUSERS)))]))
         distractors = []
         for i in range(n_distractors):
             e, n = spot()

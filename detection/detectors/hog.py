@@ -28,7 +28,7 @@ class HogDetector:
         rects, weights = self.hog.detectMultiScale(img, hitThreshold=self.hit_threshold, winStride=(8, 8),
                                                    padding=(8, 8), scale=1.1)
         out = []
-        for (x, y, bw, bh), wt in zip(rects, np.ravel(weights) if len(rects) else []):
+        for (x, y, bw, bh), wt in zip(rects, np.ravel(weights) if len(rects) else [], strict=False):
             score = float(1.0 / (1.0 + np.exp(-1.5 * float(wt))))
             out.append(Box(x / s, y / s, bw / s, bh / s, score, self.name))
         return nms(out, 0.4)

@@ -43,7 +43,7 @@ class DarknetYolo:
     def _run(self, crop: np.ndarray, ox: float, oy: float, sx: float = 1.0) -> list[Box]:
         classes, scores, boxes = self.model.detect(crop, self.conf, 0.45)
         out = []
-        for c, s, b in zip(np.ravel(classes), np.ravel(scores), boxes):
+        for c, s, b in zip(np.ravel(classes), np.ravel(scores), boxes, strict=False):
             if int(c) != self.person:
                 continue
             x, y, w, h = (float(v) for v in b)
@@ -134,7 +134,7 @@ class OnnxYolo:
         score = scores_all[np.arange(len(a)), self.person_class]
         keep = (best == self.person_class) & (score >= self.conf)
         boxes = []
-        for (cx, cy, w, h), s in zip(a[keep, :4], score[keep]):
+        for (cx, cy, w, h), s in zip(a[keep, :4], score[keep], strict=False):
             x = (cx - w / 2 - px) / r
             y = (cy - h / 2 - py) / r
             boxes.append(Box(float(x), float(y), float(w / r), float(h / r), float(s), self.name))

@@ -16,6 +16,16 @@ import cv2
 import numpy as np
 
 CHUNK_PX = 512
+CLUTTER_CELL_M = 4.0
+CLUTTER_PER_CELL = 0.35
+#: (BGR colour, size range m, elongation) of ground clutter
+CLUTTER = (
+    ((112, 118, 122), (0.25, 0.7), 1.3),   # grey stone
+    ((190, 196, 200), (0.2, 0.6), 1.2),    # pale boulder
+    ((30, 42, 48), (0.3, 0.9), 1.5),       # bare dark patch / hole
+    ((60, 200, 215), (0.15, 0.4), 1.0),    # yellow flower clump
+    ((60, 80, 95), (0.6, 1.6), 6.0),       # dead branch
+)
 
 
 def _hash01(seed: int, ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
@@ -173,7 +183,47 @@ class Terrain:
         path_w = np.clip(1.0 - np.abs(path_f - 0.5) / 0.006, 0, 1) * (1 - water_w) * (1 - forest_w * 0.7)
         path = PATH * w(0.85 + 0.3 * detail)
         img = img * (1 - w(path_w)) + path * w(path_w)
+        img = np.clip(img, 0, 255)
+        self._clutter(img, level, cx, cy, x0 - 0.5 * mpp, y1 + 0.5 * mpp, mpp, forest_w, water_w)
         # per-pixel grain
         rng = np.random.default_rng([self.seed & 0xFFFFFFFF, level, cx & 0xFFFFFFFF, cy & 0xFFFFFFFF])
         img += rng.normal(0.0, 4.0, img.shape[:2]).astype(np.float32)[..., None]
         return np.clip(img, 0, 255).astype(np.uint8)
+
+    def _clutter(self, img: np.ndarray, level: int, cx: int, cy: int, x_west: float, y_north: float, mpp: float,
+                 forest_w: np.ndarray, water_w: np.ndarray) -> None:
+        """Small natural things that also stand out: stones, pale boulders, bare dark patches,
+        flower clumps and dead branches. Placed per 4 m cell from the seed, so they are the same
+        whichever chunk draws them."""
+        cell = CLUTTER_CELL_M
+        n = img.shape[0]
+        span = n * mpp
+        i0, i1 = int(math.floor(x_west / cell)) - 1, int(math.floor((x_west + span) / cell)) + 1
+        j0, j1 = int(math.floor((y_north - span) / cell)) - 1, int(math.floor(y_north / cell)) + 1
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                rng = np.random.default_rng([self.seed & 0xFFFFFFFF, 77, i & 0xFFFFFFFF, j & 0xFFFFFFFF])
+                for _ in range(int(rng.poisson(CLUTTER_PER_CELL))):
+                    x = (i + rng.uniform()) * cell
+                    y = (j + rng.uniform()) * cell
+                    kind = int(rng.integers(len(CLUTTER)))
+                    colour, (smin, smax), elong = CLUTTER[kind]
+                    size = rng.uniform(smin, smax)
+                    px = (x - x_west) / mpp
+                    py = (y_north - y) / mpp
+                    if not (-50 < px < n + 50 and -50 < py < n + 50):
+                        continue
+                    ix, iy = int(np.clip(px, 0, n - 1)), int(np.clip(py, 0, n - 1))
+                    if water_w[iy, ix] > 0.5 or (forest_w[iy, ix] > 0.5 and kind != 4):
+                        continue
+                    ax = max(0.5, size / 2 / mpp)
+                    ay = max(0.5, ax / elong)
+                    jitter = rng.uniform(0.8, 1.15)
+                    bgr = tuple(float(c * jitter) for c in colour)
+                    centre = (int(px * 16), int(py * 16))
+                    axes = (int(ax * 16), int(ay * 16))
+                    angle = float(rng.uniform(0, 180))
+                    if kind in (0, 1):  # stones cast a small shadow
+                        off = (int((px + 0.3 * ax) * 16), int((py + 0.3 * ax) * 16))
+                        cv2.ellipse(img, off, axes, angle, 0, 360, (25, 40, 30), -1, cv2.LINE_AA, 4)
+                    cv2.ellipse(img, centre, axes, angle, 0, 360, bgr, -1, cv2.LINE_AA, 4)
