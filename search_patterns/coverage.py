@@ -164,7 +164,12 @@ class CoverageResult:
         return self.grid.fraction_where(self.pod >= self.settings.target_pod)
 
     def coverage_lonlat(self) -> BaseGeometry:
+        """What the camera saw inside the area, lon/lat."""
         return self.projection.geometry_to_lonlat(self.covered_local)
+
+    def gaps_lonlat(self) -> BaseGeometry:
+        """All gaps as one (multi)polygon, lon/lat (empty when there are none)."""
+        return shapely.union_all([g.polygon_lonlat for g in self.gaps]) if self.gaps else Polygon()
 
     def dominant_heading_deg(self) -> float | None:
         """Direction (0–180°, clockwise from north) most of the searching track ran along."""
@@ -336,6 +341,14 @@ class CoverageTracker:
     def covered_fraction_estimate(self) -> float:
         """Grid estimate of the covered fraction (cells whose centre was seen); O(1)."""
         return self._seen_weight / self._total_weight if self._total_weight > 0 else 0.0
+
+    def live_summary(self) -> dict[str, float]:
+        """Cheap numbers for a live display (grid estimates; no vector union): a few ms."""
+        pod = self.pod_grid()
+        return {"covered_fraction": round(self.covered_fraction_estimate(), 4),
+                "mean_pod": round(self.grid.mean(pod), 4),
+                "fraction_above_target": round(self.grid.fraction_where(pod >= self.settings.target_pod), 4),
+                "flown_length_m": round(self.flown_length_m, 1)}
 
     def pod_grid(self) -> np.ndarray:
         """Current cumulative POD per cell (cheap: one exp over the grid per sortie)."""

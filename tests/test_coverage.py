@@ -103,6 +103,9 @@ def test_feeding_poses_live_gives_the_same_answer_as_the_whole_log() -> None:
     assert live.summary["flown_length_m"] == pytest.approx(whole.summary["flown_length_m"], rel=1e-9)
     assert all(b >= a for a, b in zip(estimates, estimates[1:], strict=False))  # never shrinks
     assert estimates[-1] == pytest.approx(live.covered_fraction, abs=0.03)
+    quick = tracker.live_summary()
+    assert quick["mean_pod"] == pytest.approx(live.mean_pod, abs=1e-4)
+    assert quick["flown_length_m"] == pytest.approx(live.flown_length_m, abs=0.1)
 
 
 def test_nothing_flown_means_the_whole_area_is_one_gap() -> None:
