@@ -1,6 +1,7 @@
 """Desktop app responsiveness: event-loop stalls and redraw rates under a realistic load.
 
-Load: 4 built-in simulated vehicles connected over TCP (telemetry streamed at 10 Hz), a 720p
+Load: 4 built-in simulated vehicles, each in its own process as real aircraft would be, connected
+over TCP (telemetry streamed at the rates the link asks for, 10 Hz position), a 720p
 video feed pushed at 30 fps from a worker thread (as the camera/detection threads do), a
 planned search area with its path, and 50 sightings on the map. A 5 ms probe timer measures
 how late the GUI thread gets to run: that lateness is the stall a pilot would feel.
@@ -12,20 +13,21 @@ Prints RESULT lines (see bench/README.md). ``ratio`` for the stall is max stall 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 from PyQt6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PyQt6.QtWidgets import QApplication  # noqa: E402
 
 from search_patterns.geo import offset_latlon  # noqa: E402
-from sitl.sim_vehicle import SimConfig, SimVehicle  # noqa: E402
 from ui.app.dialogs import ScriptedAsker  # noqa: E402
 from ui.app.main_window import MainWindow  # noqa: E402
 from ui.app.models import MapMarker  # noqa: E402
@@ -36,6 +38,7 @@ HOME = (-35.363261, 149.165230, 584.0, 353.0)
 N_VEHICLES = 4
 VIDEO_FPS = 30.0
 PROBE_MS = 5
+SIM_INSTANCE0 = 37  # ports 6130…6160: away from SITL's usual 5760 block
 
 
 def main() -> int:
@@ -53,10 +56,14 @@ def main() -> int:
 
     sims = []
     for i in range(N_VEHICLES):
-        home = (*offset_latlon(lat, lon, 40 * i, 0), HOME[2], HOME[3])
-        sims.append(SimVehicle(SimConfig(home=home, tcp_port=0, serial1_port=0, sysid=1 + i)).start())
-    for s in sims:
-        w.fly_panel.connect_to(s.connection_string)
+        hlat, hlon = offset_latlon(lat, lon, 40 * i, 0)
+        instance = SIM_INSTANCE0 + i
+        sims.append(subprocess.Popen([sys.executable, "-m", "ui.cli", "sim", "--instance", str(instance),
+                                      "--sysid", str(1 + i), "--home", f"{hlat},{hlon},{HOME[2]},{HOME[3]}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT))
+    time.sleep(3.0)  # let them open their ports
+    for i in range(N_VEHICLES):
+        w.fly_panel.connect_to(f"tcp:127.0.0.1:{5760 + 10 * (SIM_INSTANCE0 + i)}")
 
     stop = threading.Event()
     frames = [0]
@@ -102,7 +109,10 @@ def main() -> int:
     pan.start()
 
     map0, vid0, frames0 = w.map.paint_count, w.sightings_panel.video.paint_count, frames[0]
-    snaps0 = sum(len(e.trail) for e in w.fly_panel.fleet.entries.values())
+    def packets() -> int:
+        return sum(e.snapshot.link.packets_received for e in w.fly_panel.fleet.entries.values() if e.snapshot)
+
+    pk0 = packets()
     t0 = time.perf_counter()
     QTimer.singleShot(int(DURATION_S * 1000), app.quit)
     app.exec()
@@ -113,6 +123,7 @@ def main() -> int:
     map_hz = (w.map.paint_count - map0) / elapsed
     vid_hz = (w.sightings_panel.video.paint_count - vid0) / elapsed
     fed_fps = (frames[0] - frames0) / elapsed
+    msg_rate = (packets() - pk0) / elapsed
     lat_arr = np.array(lateness) if lateness else np.zeros(1)
     hb_ages = [e.snapshot.link.heartbeat_age for e in w.fly_panel.fleet.entries.values() if e.snapshot]
     print(f"vehicles connected: {connected}/{N_VEHICLES}; video fed at {fed_fps:.1f} fps; {elapsed:.1f} s measured")
@@ -120,10 +131,12 @@ def main() -> int:
     print(f"RESULT ui.max_stall_ms {lat_arr.max():.1f} ms ratio={lat_arr.max() / 100:.2f} baseline=100")
     print(f"RESULT ui.p99_stall_ms {np.percentile(lat_arr, 99):.1f} ms")
     print(f"RESULT ui.map_redraw_hz {map_hz:.1f} Hz ratio={map_hz / 20:.2f} baseline=20")
+    print(f"RESULT ui.telemetry_msgs_per_s {msg_rate:.0f} msg/s")
     print(f"RESULT ui.video_redraw_hz {vid_hz:.1f} Hz ratio={vid_hz / VIDEO_FPS:.2f} baseline={VIDEO_FPS:g}")
     w.close()
     for s in sims:
-        s.stop()
+        s.terminate()
+        s.wait(10)
     return 0 if connected == N_VEHICLES else 1
 
 
