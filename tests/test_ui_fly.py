@@ -98,13 +98,19 @@ def test_a_refused_confirmation_sends_nothing(qtbot, window, asker, sim):
     assert "cancelled" in fly.result_label.text()
 
 
-def test_link_lost_banner_shows_when_the_vehicle_goes_silent(qtbot, window, sim):
+def test_link_lost_banner_shows_when_the_vehicle_goes_silent_and_clears_when_it_returns(qtbot, window, sim):
     fly = window.fly_panel
     fly.connect_to(sim.connection_string)
     wait_result(qtbot, fly, "connect", 30_000)
     assert not window.banner.isVisible()
+    port = sim.tcp_port
     sim.stop()
     qtbot.waitUntil(window.banner.isVisible, timeout=15_000)
-    assert "LINK LOST" in window.banner.text()
+    assert "LINK LOST" in window.banner.text() and "vehicle-1" in window.banner.text()
     qtbot.wait(150)
     screenshot(window, "link-lost")
+    back = SimVehicle(SimConfig(home=HOME, speedup=10, tcp_port=port, serial1_port=0)).start()
+    try:
+        qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=30_000)
+    finally:
+        back.stop()

@@ -179,6 +179,9 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         f = bar.addMenu("&File")
         self._action(f, "Import search area…", "Ctrl+O", self.plan_panel.ask_import)
+        self.recent_menu = f.addMenu("Recent areas")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.plan_panel.fileOpened.connect(lambda p: self.settings.remember("files", p))
         self._action(f, "Save plan…", "Ctrl+S", lambda: self.plan_panel.ask_export("Save plan"))
         self._action(f, "Open map tiles (folder or .mbtiles)…", None, self.ask_tiles)
         self._action(f, "Open mission folder…", "Ctrl+M", self.coordinator.ask_open)
@@ -203,6 +206,13 @@ class MainWindow(QMainWindow):
             self.layers.subscribe(lambda ev, val, a=act, n=name: a.setChecked(val[1]) if val[0] == n else None)
             layers_menu.addAction(act)
         self.fly_panel.add_menu(bar.addMenu("&Vehicle"), self._action)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files:
+            self.recent_menu.addAction(path, lambda p=path: self.plan_panel.import_file(p))
+        for path in self.settings.recent_missions:
+            self.recent_menu.addAction(f"mission: {path}", lambda p=path: self.coordinator.open(p))
 
     # ---- behaviour ------------------------------------------------------------------------------
     def _start_tool(self, tool: str) -> None:

@@ -53,6 +53,7 @@ class PlanPanel(QWidget):
 
     toolRequested = pyqtSignal(str)
     areaLoaded = pyqtSignal()
+    fileOpened = pyqtSignal(str)
 
     def __init__(self, model: PlanModel, asker: Asker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -222,6 +223,7 @@ class PlanPanel(QWidget):
             return False
         self.model.set_area(area)
         self.areaLoaded.emit()
+        self.fileOpened.emit(str(Path(path).resolve()))
         return True
 
     def ask_export(self, title: str) -> None:
