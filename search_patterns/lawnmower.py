@@ -11,8 +11,8 @@ How the plan is made, in local metres:
    cruise speed plus a cost per turn) is chosen among every 5° and the directions of the
    area's hull edges, since on a convex area the best sweep runs parallel to one of them.
 3. Legs cut by holes, exclusion zones or bays of a concave outline become several pieces.
-   They are visited greedily from the entry corner nearest the launch point, choosing each
-   time the piece whose *flyable* distance is shortest, and the connection between pieces
+   Pieces group into cells flown as simple snakes; the cells are ordered from the entry
+   corner nearest the launch point (:mod:`search_patterns.cell_order`), and every connection
    is routed around exclusion zones inside the outline (plus the turnaround margin) by
    :mod:`search_patterns.routing`.
 
@@ -32,6 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from search_patterns.area import SearchArea
+from search_patterns.cell_order import order_legs
 from search_patterns.plan import Plan, Waypoint
 from search_patterns.routing import Router
 from search_patterns.spacing import SpacingInfo, spacing_info
@@ -52,8 +53,6 @@ from search_patterns.validate import (
 DEFAULT_CLEARANCE_M = 1.0
 # A coarse step for the auto-angle search; hull edge directions are always tried as well.
 AUTO_ANGLE_STEP_DEG = 5.0
-# Connections compared by routed length when choosing the next leg (nearest by straight line first).
-CANDIDATES = 4
 
 
 @dataclass(frozen=True)
@@ -192,109 +191,6 @@ def best_angle(region: BaseGeometry, spacing_m: float, speed_m_s: float = 10.0,
             cands.add(round((math.degrees(math.atan2(x1 - x0, y1 - y0))) % 180.0, 6))
     times = {b: estimate_time_s(region, spacing_m, b, speed_m_s, turn_cost_s) for b in sorted(cands)}
     return float(min(times, key=lambda b: (round(times[b], 6), b)))
-
-
-def boustrophedon_cells(raws: list[np.ndarray]) -> list[list[tuple[int, int]]]:
-    """Group legs into cells: runs of consecutive tracks with exactly one overlapping leg each.
-
-    Inside a cell the legs can be flown as a plain snake; where a track splits around a
-    hole or joins again, a new cell starts. Returns cells as lists of (track, leg index).
-    """
-    owner: dict[tuple[int, int], int] = {}
-    cells: list[list[tuple[int, int]]] = []
-    for t, iv in enumerate(raws):
-        prev = raws[t - 1] if t > 0 else np.zeros((0, 2))
-        for k, (r0, r1) in enumerate(iv):
-            over_prev = [j for j, (p0, p1) in enumerate(prev) if p0 <= r1 and r0 <= p1]
-            if len(over_prev) == 1:
-                j = over_prev[0]
-                p0, p1 = prev[j]
-                over_next = [m for m, (q0, q1) in enumerate(iv) if q0 <= p1 and p0 <= q1]
-                if len(over_next) == 1:
-                    c = owner[(t - 1, j)]
-                    cells[c].append((t, k))
-                    owner[(t, k)] = c
-                    continue
-            owner[(t, k)] = len(cells)
-            cells.append([(t, k)])
-    return cells
-
-
-def _snake(cell: list[tuple[int, int]], tracks: list[np.ndarray], from_last: bool, side: int) -> list[np.ndarray]:
-    legs = cell[::-1] if from_last else cell
-    pts: list[np.ndarray] = []
-    for i, (t, k) in enumerate(legs):
-        e = side if i % 2 == 0 else 1 - side
-        seg = tracks[t][k]
-        pts.append(seg[e])
-        pts.append(seg[1 - e])
-    return pts
-
-
-def order_legs(tracks: list[np.ndarray], raws: list[np.ndarray], router: Router,
-               start: np.ndarray | None) -> list[tuple[float, float]]:
-    """Fly every leg once: snake through each cell, cells chosen greedily by flyable distance.
-
-    The first cell is entered at the corner of the first or last track nearest ``start``.
-    Returns the local path including routed connections.
-    """
-    cells = boustrophedon_cells(raws)
-    if not cells:
-        return []
-
-    def entries(ci: int) -> list[tuple[np.ndarray, bool, int]]:
-        c = cells[ci]
-        (t0, k0), (t1, k1) = c[0], c[-1]
-        return [(tracks[t0][k0][s], False, s) for s in (0, 1)] + [(tracks[t1][k1][s], True, s) for s in (0, 1)]
-
-    todo = set(range(len(cells)))
-    first_t = min(c[0][0] for c in cells)
-    last_t = max(c[-1][0] for c in cells)
-    corner = [(ci, ent) for ci in todo for ent in entries(ci)
-              if (not ent[1] and cells[ci][0][0] == first_t) or (ent[1] and cells[ci][-1][0] == last_t)]
-    if start is None:
-        ci, (_, from_last, side) = corner[0]
-    else:
-        ci, (_, from_last, side) = min(corner, key=lambda c: float(np.hypot(*(c[1][0] - start))))
-    path: list[tuple[float, float]] = []
-    pos: tuple[float, float] | None = None
-    while True:
-        pts = _snake(cells[ci], tracks, from_last, side)
-        for j, p in enumerate(pts):
-            q = (float(p[0]), float(p[1]))
-            if pos is not None and (j == 0 or j % 2 == 0):
-                path.extend(router.path(pos, q)[1:])
-            else:
-                path.append(q)
-            pos = q
-        todo.discard(ci)
-        if not todo:
-            break
-        options = [(float(np.hypot(*(ent[0] - np.asarray(pos)))), c, ent) for c in todo for ent in entries(c)]
-        options.sort(key=lambda o: o[0])
-        best = None
-        for straight, c, ent in options[:CANDIDATES]:
-            target = (float(ent[0][0]), float(ent[0][1]))
-            d = straight if router.visible(pos, target) else router.distance(pos, target)
-            if best is None or d < best[0] - 1e-9:
-                best = (d, c, ent)
-        if not math.isfinite(best[0]):
-            for straight, c, ent in options[CANDIDATES:]:
-                if math.isfinite(router.distance(pos, (float(ent[0][0]), float(ent[0][1])))):
-                    best = (straight, c, ent)
-                    break
-            else:
-                router.path(pos, (float(options[0][2][0][0]), float(options[0][2][0][1])))  # raises, with why
-        _, ci, (_, from_last, side) = best
-    return _dedupe(path)
-
-
-def _dedupe(path: list[tuple[float, float]], tol: float = 1e-6) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for p in path:
-        if not out or math.dist(out[-1], p) > tol:
-            out.append(p)
-    return out
 
 
 def extend_legs(tracks: list[np.ndarray], overshoot_m: float, router: Router) -> list[np.ndarray]:

@@ -96,8 +96,10 @@ def split_area(area: SearchArea, n: int, *, angle_deg: float | None = None) -> l
         # cut lines run along `bearing`: strips are stacked across it
         parts = _strips(poly, searchable, n, -float(bearing))
         pieces = sum(len(shapely.get_parts(_polygonal(p))) for p in parts)
-        perimeter = sum(p.length for p in parts)
-        score = (pieces, perimeter)
+        # compactness: outline length of the parts (holes ignored, so a cut through a lake is not rewarded),
+        # rounded so that near-ties go to the first (north-south, then east-west...) direction
+        perimeter = sum(g.exterior.length for p in parts for g in shapely.get_parts(_polygonal(p)))
+        score = (pieces, round(perimeter / (0.002 * poly.length)))
         if best is None or score < best[0]:
             best = (score, float(bearing), parts)
     _, bearing, parts = best

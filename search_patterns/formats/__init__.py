@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shapely.geometry import Polygon
+
 from search_patterns import mission_items as mi
 from search_patterns.area import SearchArea
 from search_patterns.errors import InputError
 from search_patterns.formats import geojson, gpx, kml, mission_planner, qgc, wkt
 from search_patterns.formats.common import PathLike
 from search_patterns.plan import Plan
+from search_patterns.validate import check_polygon
 
 AREA_READERS = {".kml": kml.read_area_kml, ".kmz": kml.read_area_kml, ".geojson": geojson.read_area_geojson,
                 ".json": geojson.read_area_geojson, ".wkt": wkt.read_area_wkt, ".plan": qgc.read_area_qgc,
@@ -44,8 +47,13 @@ PLAN_READERS = {".plan": qgc.read_plan_qgc, ".waypoints": mission_planner.read_p
                 ".kml": kml.read_plan_kml, ".kmz": kml.read_plan_kml, ".geojson": geojson.read_plan_geojson,
                 ".json": geojson.read_plan_geojson, ".gpx": gpx.read_plan_gpx}
 
-__all__ = ["read_area", "write_area", "read_plan", "write_plan", "read_mission_items", "plan_formats",
-           "area_formats"]
+POLYGON_READERS = {".kml": kml.polygons_from_kml, ".kmz": kml.polygons_from_kml,
+                   ".geojson": geojson.polygons_from_geojson, ".json": geojson.polygons_from_geojson,
+                   ".wkt": wkt.polygons_from_wkt, ".plan": qgc.polygons_from_qgc,
+                   ".poly": mission_planner.polygons_from_poly}
+
+__all__ = ["read_area", "write_area", "read_plan", "write_plan", "read_mission_items", "read_exclusions",
+           "plan_formats", "area_formats"]
 
 
 def _ext(path: PathLike, table: dict, what: str) -> str:
@@ -69,6 +77,16 @@ def area_formats() -> list[str]:
 def read_area(path: PathLike, name: str | None = None) -> SearchArea:
     """Read a search area (with holes and no-fly zones) from a file; ``name`` picks a polygon."""
     return AREA_READERS[_ext(path, AREA_READERS, "read areas from")](path, name)
+
+
+def read_exclusions(path: PathLike) -> tuple[Polygon, ...]:
+    """Every polygon in a file, as no-fly zones (for ``--exclude NOFLY.geojson``)."""
+    polys = POLYGON_READERS[_ext(path, POLYGON_READERS, "read no-fly zones from")](path)
+    if not polys:
+        raise InputError("no polygon found", where=str(path))
+    for p in polys:
+        check_polygon(p.polygon, f"{path}: no-fly zone {p.name!r}")
+    return tuple(p.polygon for p in polys)
 
 
 def write_area(area: SearchArea, path: PathLike) -> None:
