@@ -84,23 +84,37 @@ def upload(link: Link, sysid: int, compid: int, items: Sequence[MissionItem], *,
     limit_text: int | None = None
     start = time.monotonic()
     with link.expect(_from(sysid, "MISSION_REQUEST", "MISSION_REQUEST_INT", "MISSION_ACK", "STATUSTEXT")) as w:
-        link.send(link.mav.mission_count_encode(sysid, compid, count, 0))
+        def send_item(seq: int) -> None:
+            link.send(_to_wire(link, sysid, compid, seq, items[seq]))
+
+        def restart() -> None:
+            link.send(link.mav.mission_count_encode(sysid, compid, count, 0))
+
+        restart()
         last_send = last_progress = time.monotonic()
-        highest = -1
+        highest = -1  # highest seq the vehicle asked for
+        sent_seq: int | None = None  # the item we sent last (and when)
+        sent_at = 0.0
+        nudged: set[int] = set()
+        rto = 0.25
         all_sent_at: float | None = None
         while True:
-            m = w.get(0.2)
+            m = w.get(0.02)
             now = time.monotonic()
             if m is None:
-                if all_sent_at is not None and now - all_sent_at > 3.0:
+                if all_sent_at is not None and now - all_sent_at > max(2.0, 4 * rto):
                     return  # the final ACK was lost; verify() will tell whether it all arrived
                 if now - last_progress > stall_timeout:
                     where = f"after item {highest} of {count - 1}" if highest >= 0 else "before the first item"
                     raise MissionError(f"mission upload: the vehicle stopped answering {where} "
                                        f"({stall_timeout:g} s); check the link and try again")
-                if highest < 0 and now - last_send > 1.5:  # MISSION_COUNT lost
-                    link.send(link.mav.mission_count_encode(sysid, compid, count, 0))
+                if highest < 0 and now - last_send > max(0.5, 2 * rto):  # MISSION_COUNT or its answer lost
+                    restart()
                     last_send = now
+                elif sent_seq is not None and now - sent_at > rto:
+                    # Fast retransmit: the vehicle only re-asks after 1 s; resend what it asked for last.
+                    send_item(sent_seq)
+                    sent_at = now
                 continue
             kind = m.get_type()
             if kind == "STATUSTEXT":
@@ -111,8 +125,10 @@ def upload(link: Link, sysid: int, compid: int, items: Sequence[MissionItem], *,
             if kind in ("MISSION_REQUEST", "MISSION_REQUEST_INT"):
                 if m.target_system not in (0, link.mav.srcSystem) or not 0 <= m.seq < count:
                     continue
-                link.send(_to_wire(link, sysid, compid, m.seq, items[m.seq]))
-                last_send = now
+                if sent_seq is not None and m.seq == sent_seq + 1:
+                    rto = min(1.0, max(0.03, 0.8 * rto + 0.2 * 3 * (now - sent_at)))
+                send_item(m.seq)
+                sent_seq, sent_at, last_send = m.seq, now, now
                 if m.seq > highest:
                     highest = m.seq
                     last_progress = now
@@ -128,7 +144,21 @@ def upload(link: Link, sysid: int, compid: int, items: Sequence[MissionItem], *,
                 if highest == count - 1:
                     return
                 continue  # a stale ACK from an earlier transfer
-            if m.type == 13:  # INVALID_SEQUENCE: a stale request was answered; the transfer goes on
+            if m.type == 13:
+                # INVALID_SEQUENCE: the item we repeated had already arrived, so the request for the
+                # next one was lost. Send that next item without waiting to be asked again.
+                if sent_seq is not None and sent_seq == highest and sent_seq + 1 < count \
+                        and sent_seq + 1 not in nudged:
+                    nudged.add(sent_seq + 1)
+                    sent_seq += 1
+                    send_item(sent_seq)
+                    sent_at = now
+                    highest = sent_seq
+                    last_progress = now
+                    if progress is not None:
+                        progress(sent_seq + 1, count)
+                    if highest == count - 1:
+                        all_sent_at = now
                 continue
             if m.type == 4:  # NO_SPACE
                 time.sleep(0.1)  # let the explaining STATUSTEXT arrive
@@ -144,26 +174,28 @@ def upload(link: Link, sysid: int, compid: int, items: Sequence[MissionItem], *,
                     raise MissionError("mission upload: the vehicle's mission storage is not ready "
                                        f"after {ready_timeout:g} s (NO_SPACE)")
                 time.sleep(1.0)  # storage not ready yet (right after boot): ask again
-                link.send(link.mav.mission_count_encode(sysid, compid, count, 0))
+                restart()
                 last_send = last_progress = time.monotonic()
-                highest, all_sent_at = -1, None
+                highest, sent_seq, all_sent_at = -1, None, None
+                nudged.clear()
                 continue
             if m.type in (14, 15) and time.monotonic() - start < stall_timeout:
                 # DENIED (a transfer was still open) or CANCELLED (it timed out): start over once more
                 time.sleep(0.5)
-                link.send(link.mav.mission_count_encode(sysid, compid, count, 0))
+                restart()
                 last_send = last_progress = time.monotonic()
-                highest, all_sent_at = -1, None
+                highest, sent_seq, all_sent_at = -1, None, None
+                nudged.clear()
                 continue
             name = MISSION_ACK_NAMES.get(m.type, str(m.type))
-            bad = highest if highest >= 0 else 0
+            bad = sent_seq if sent_seq is not None else 0
             raise MissionError(f"mission upload: the vehicle rejected item {bad} "
                                f"(command {items[bad].command}): {name}; the vehicle's stored mission "
                                "may be half-written, upload again after fixing it")
 
 
 def download(link: Link, sysid: int, compid: int, *, progress: Progress | None = None,
-             stall_timeout: float = 12.0, window: int = 6) -> list[MissionItem]:
+             stall_timeout: float = 12.0, window: int = 10) -> list[MissionItem]:
     """Read the vehicle's mission (item 0 is home). Raises :class:`MissionError` if it stalls."""
     with link.expect(_from(sysid, "MISSION_COUNT", "MISSION_ITEM_INT", "MISSION_ITEM", "MISSION_ACK")) as w:
         count = _request_count(link, sysid, compid, w, stall_timeout)
@@ -194,7 +226,7 @@ def download(link: Link, sysid: int, compid: int, *, progress: Progress | None =
             got[m.seq] = _from_wire(m)
             sent = pending.pop(m.seq, None)
             if sent is not None:
-                rto = min(1.0, max(0.15, 0.8 * rto + 0.2 * 4 * (now - sent)))
+                rto = min(1.0, max(0.05, 0.8 * rto + 0.2 * 4 * (now - sent)))
             last_progress = now
             if progress is not None:
                 progress(len(got), count)
