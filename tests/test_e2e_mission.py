@@ -76,9 +76,12 @@ def check_complete_folder(folder: Path, n_vehicles: int = 1) -> dict:
     report = (folder / "report.html").read_text()
     for section in ("id='training'", "id='map-picture'", "id='statistics'", "id='timeline'", "id='sightings'"):
         assert section in report
-    assert report.count("data:image/png;base64,") >= 1 and "class='card sighting'" in report
+    assert report.count("data:image/png;base64,") >= 1, "the map picture is embedded"
     assert not re.search(r"""(src|href)=['"]?(https?:|//)""", report)
-    return json.loads((folder / "mission.json").read_text())
+    summary = json.loads((folder / "mission.json").read_text())
+    cards = report.count("class='card sighting'")
+    assert cards == min(len(summary["sightings"]), 60), "every sighting (or the 60 most likely) has a card"
+    return summary
 
 
 def assert_everyone_found(summary: dict, within_m: float = 10.0) -> None:

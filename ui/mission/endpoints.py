@@ -77,17 +77,19 @@ def start_endpoint(scenario: Scenario, index: int, *, speedup: float, readiness:
             from sitl.ardupilot import SitlLauncher
 
             run_dir = Path(tempfile.mkdtemp(prefix=f"sitl-{index + 1}-", dir=workdir))
-            launcher = SitlLauncher(**_sitl_kwargs(SitlLauncher, binary=binary, home=home, speedup=speedup,
-                                                   instance=index, workdir=run_dir))
-            launcher.start()
+            launcher = SitlLauncher(binary=binary, defaults=os.environ.get("ARDUPILOT_DEFAULTS") or None,
+                                    home=(home.lat, home.lon, home.alt_amsl_m, home.heading_deg),
+                                    speedup=speedup, instance=index, workdir=run_dir)
             ep.stoppers.append(launcher)
+            launcher.start()
             ep.connection = launcher.connection_string
         if with_proxy:
             from sitl.faulty_link import FaultyProxy
 
-            proxy = FaultyProxy(**_proxy_kwargs(FaultyProxy, ep.connection, scenario.seed + index))
-            proxy.start()
+            host, port = _tcp_target(ep.connection)
+            proxy = FaultyProxy(upstream=(host, port), transport="tcp", seed=scenario.seed + index)
             ep.stoppers.append(proxy)
+            proxy.start()
             ep.proxy = proxy
             ep.connection = proxy.connection_string
     except BaseException:
@@ -96,23 +98,10 @@ def start_endpoint(scenario: Scenario, index: int, *, speedup: float, readiness:
     return ep
 
 
-def _params(cls: Any) -> set[str]:
-    import inspect
-
-    try:
-        return set(inspect.signature(cls).parameters)
-    except (TypeError, ValueError):
-        return set()
-
-
-def _sitl_kwargs(cls: Any, *, binary: str, home: Home, speedup: float, instance: int, workdir: Path) -> dict[str, Any]:
-    names = _params(cls)
-    cand = {"binary": binary, "home": (home.lat, home.lon, home.alt_amsl_m, home.heading_deg),
-            "speedup": speedup, "instance": instance, "workdir": workdir, "work_dir": workdir}
-    return {k: v for k, v in cand.items() if k in names}
-
-
-def _proxy_kwargs(cls: Any, upstream: str, seed: int) -> dict[str, Any]:
-    names = _params(cls)
-    cand = {"upstream": upstream, "target": upstream, "seed": seed}
-    return {k: v for k, v in cand.items() if k in names}
+def _tcp_target(connection: str) -> tuple[str, int]:
+    """(host, port) of a ``tcp:HOST:PORT`` connection string, for the faulty-link proxy."""
+    kind, _, rest = connection.partition(":")
+    host, _, port = rest.rpartition(":")
+    if kind != "tcp" or not port.isdigit():
+        raise SargcError(f"a link blackout needs a TCP vehicle link, not {connection}")
+    return host, int(port)

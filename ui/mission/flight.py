@@ -192,7 +192,7 @@ class Sortie:
         res = self.result
         n_wp = len(self.plan.waypoints)
         limit = self.scenario.time_limit_s
-        link_lost = False
+        ever_lost = False  # waypoint progress after a blackout is not trusted for the resume point
         last_pt = None
         while not self.stop_flag.is_set():
             snap = self.vehicle.snapshot()
@@ -200,9 +200,9 @@ class Sortie:
             if self.on_snapshot:
                 self.on_snapshot(self.name, snap)
             self._drain_events()
-            if getattr(snap, "link", None) is not None and snap.link.lost:
-                link_lost = True
-            if not link_lost and getattr(snap, "has_position", False):
+            lost_now = getattr(snap, "link", None) is not None and snap.link.lost
+            ever_lost = ever_lost or lost_now
+            if not lost_now and getattr(snap, "has_position", False):
                 pt = (snap.lat, snap.lon, snap.alt_rel or 0.0)
                 if pt != last_pt:
                     res.track.append(pt)
@@ -215,7 +215,7 @@ class Sortie:
             if snap.in_air or (snap.alt_rel or 0) > 2.0:
                 res.airborne = True
             reached = self._plan_index(snap.last_reached_seq)
-            if reached > res.last_wp_reached and not self._rtl_sent:
+            if reached > res.last_wp_reached and not self._rtl_sent and not ever_lost:
                 res.last_wp_reached = reached
             self._fire_scenario_events(t, res.last_wp_reached)
             # station-side battery failsafe
