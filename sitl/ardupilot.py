@@ -139,11 +139,17 @@ class SitlLauncher:
             self._log = log
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            self._check_alive("while starting")
+            try:
+                self._check_alive("while starting")
+            except SitlError:
+                self._own_workdir = False   # keep the folder: its log says why
+                self.stop()
+                raise
             with contextlib.suppress(OSError), socket.create_connection((self.host, self.tcp_port), timeout=0.5) as s:
                 s.close()
                 return self
             time.sleep(0.2)
+        self._own_workdir = False
         self.stop()
         raise SitlError(f"ArduPilot SITL did not open {self.connection_string} within {timeout_s:.0f} s "
                         f"(log: {self.log_path})")

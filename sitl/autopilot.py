@@ -340,6 +340,7 @@ class Autopilot:
             self._landed_at = now
             self._ground_since = now
         self._point_gimbal()
+        self.battery.capacity_mah = self.params["BATT_CAPACITY"]
         self.battery.step(dt, self.armed and self.airborne, f.groundspeed, f.vz)
         self._check_gcs_failsafe()
         self._check_battery_failsafe(dt)

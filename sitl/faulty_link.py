@@ -191,8 +191,8 @@ class FaultyProxy:
         for s, buf in list(self._outbufs.items()):
             if buf:
                 try:
-                    n = s.send(buf)
-                    del buf[:n]
+                    n = s.send(bytes(buf))
+                    self._outbufs[s] = buf[n:]
                 except (BlockingIOError, InterruptedError):
                     pass
                 except OSError:

@@ -49,8 +49,8 @@ class Peer:
         if self.udp or not self._out or self.closed:
             return
         try:
-            n = self.sock.send(self._out)
-            del self._out[:n]
+            n = self.sock.send(bytes(self._out))
+            self._out = self._out[n:]
         except (BlockingIOError, InterruptedError):
             pass
         except OSError:
