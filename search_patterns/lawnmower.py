@@ -33,6 +33,7 @@ from shapely.ops import unary_union
 
 from search_patterns.area import SearchArea
 from search_patterns.cell_order import order_legs
+from search_patterns.leftovers import add_spurs
 from search_patterns.plan import Plan, Waypoint
 from search_patterns.routing import Router
 from search_patterns.spacing import SpacingInfo, spacing_info
@@ -219,7 +220,8 @@ def plan_lawnmower(area: SearchArea, *, spacing_m: float, alt_m: float, angle_de
                    home: tuple[float, float] | None = None, speed_m_s: float = 10.0, overshoot_m: float = 0.0,
                    margin_m: float | None = None, turn_cost_s: float = DEFAULT_TURN_COST_S,
                    sweep_width_m: float | None = None, spacing: SpacingInfo | None = None,
-                   avoid_holes: bool = False, end_inset_m: float = 0.0, clearance_m: float = DEFAULT_CLEARANCE_M,
+                   avoid_holes: bool = False, end_inset_m: float = 0.0, fill_corners: bool = True,
+                   clearance_m: float = DEFAULT_CLEARANCE_M,
                    endurance_min: float | None = None, limits: Limits = DEFAULT_LIMITS,
                    name: str | None = None) -> Plan:
     """Plan a parallel-track search over ``area``.
@@ -227,7 +229,8 @@ def plan_lawnmower(area: SearchArea, *, spacing_m: float, alt_m: float, angle_de
     ``angle_deg`` is the compass bearing of the legs (``None`` = the fastest); ``home`` is
     the launch point (lat, lon) whose nearest corner is the entry; ``overshoot_m`` extends
     each leg past its end for the turnaround, ``end_inset_m`` stops legs short of the
-    boundary, and ``margin_m`` (default: the overshoot)
+    boundary, ``fill_corners`` adds short spurs into corners the tracks miss (see
+    :mod:`search_patterns.leftovers`), and ``margin_m`` (default: the overshoot)
     is how far outside the outline the path may go. ``spacing`` (from
     :mod:`search_patterns.spacing`) carries camera or search-theory details into the stats;
     without it POD uses ``sweep_width_m`` (default: the spacing).
@@ -253,6 +256,8 @@ def plan_lawnmower(area: SearchArea, *, spacing_m: float, alt_m: float, angle_de
     start = None if home is None else np.asarray(proj.to_local(*home))
     tracks = extend_legs(tracks, overshoot_m, router)
     path = order_legs(tracks, raws, router, start)
+    if fill_corners and end_inset_m <= 0:
+        path = add_spurs(path, legs_region, spacing_m / 2.0, router, tolerance_m=0.02 * spacing_m)
     check_waypoints(len(path), limits)
     xy = np.asarray(path, float).reshape(-1, 2)
     lats, lons = proj.many_to_latlon(xy[:, 0], xy[:, 1])
