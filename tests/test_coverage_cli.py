@@ -49,7 +49,12 @@ def flown(tmp_path_factory) -> tuple[Path, Path, list[float]]:
 def test_coverage_command_writes_summary_layers_kml_and_picture(flown, tmp_path, capsys) -> None:
     tlog, area, skipped = flown
     out = tmp_path / "coverage"
-    assert main(["coverage", str(tlog), "--area", str(area), "--out", str(out), "--target-pod", "0.5"]) == 0
+    marks = tmp_path / "sightings.geojson"
+    lat, lon = PROJ.to_latlon(50, 20)
+    marks.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}]}))
+    assert main(["coverage", str(tlog), "--area", str(area), "--out", str(out), "--target-pod", "0.5",
+                 "--sightings", str(marks)]) == 0
     said = capsys.readouterr().out
     assert "covered" in said and f"{len(skipped)} gap(s)" in said
     s = json.loads((out / "summary.json").read_text())
@@ -74,6 +79,8 @@ def test_coverage_command_writes_summary_layers_kml_and_picture(flown, tmp_path,
     assert img is not None and img.shape[1] == 1200
     red = (img[..., 2] > 180) & (img[..., 1] < 90) & (img[..., 0] < 90)
     assert red.sum() > 2000  # the gaps are drawn
+    magenta = (img[100:, :, 2] > 140) & (img[100:, :, 1] < 40) & (img[100:, :, 0] > 150)  # below the key
+    assert magenta.sum() > 50  # and the sighting
 
 
 def test_two_logs_are_two_sorties(flown, tmp_path) -> None:
