@@ -119,7 +119,7 @@ class OnnxYolo:
         if a.ndim != 2:
             raise InputError(f"unexpected ONNX output shape {np.shape(out)}; expected a YOLO (1, N, 5+C) "
                              "or (1, 4+C, N) tensor", where=self.name)
-        if a.shape[0] < a.shape[1] and a.shape[0] <= 84 + 1:  # YOLOv8: (4 + C, N)
+        if a.shape[0] < a.shape[1]:  # YOLOv8: (4 + C, N), boxes along the long axis
             a = a.T
             cls = a[:, 4:]
             scores_all = cls

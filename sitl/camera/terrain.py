@@ -29,18 +29,19 @@ CLUTTER = (
 
 
 def _hash01(seed: int, ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
-    """A repeatable pseudo-random value in [0, 1) for each integer lattice point."""
-    h = (ix.astype(np.uint64) * np.uint64(374761393) + iy.astype(np.uint64) * np.uint64(668265263)
-         + np.uint64(seed * 2246822519 & 0xFFFFFFFF)) & np.uint64(0xFFFFFFFF)
-    h = ((h ^ (h >> np.uint64(13))) * np.uint64(1274126177)) & np.uint64(0xFFFFFFFF)
-    h = h ^ (h >> np.uint64(16))
-    return h.astype(np.float64) / 4294967296.0
+    """A repeatable pseudo-random value in [0, 1) for each integer lattice point (32-bit mixing)."""
+    with np.errstate(over="ignore"):
+        h = (ix.astype(np.uint32) * np.uint32(374761393) + iy.astype(np.uint32) * np.uint32(668265263)
+             + np.uint32(seed * 2246822519 & 0xFFFFFFFF))
+        h = (h ^ (h >> np.uint32(13))) * np.uint32(1274126177)
+        h = h ^ (h >> np.uint32(16))
+    return h.astype(np.float32) * np.float32(1.0 / 4294967296.0)
 
 
 def value_noise(seed: int, x: np.ndarray, y: np.ndarray, scale_m: float) -> np.ndarray:
     """Smooth noise in [0, 1) with features about ``scale_m`` metres wide, continuous everywhere."""
-    gx = x / scale_m + 1_000_003.0  # keep lattice indices positive
-    gy = y / scale_m + 1_000_033.0
+    gx = x / scale_m + 100_003.0  # keep lattice indices positive
+    gy = y / scale_m + 100_033.0
     ix = np.floor(gx)
     iy = np.floor(gy)
     fx = gx - ix
@@ -62,9 +63,9 @@ def _noise_field(seed: int, x0: float, y1: float, mpp: float, n: int, scale_m: f
     """Value noise over an n×n chunk (row 0 at the north edge), sampled coarsely and resized.
 
     Sampling a 40 m feature at every 5 cm pixel would waste time, so each octave is evaluated
-    on a grid about eight samples per feature and interpolated up.
+    on a grid of about four samples per feature and interpolated up.
     """
-    step = max(mpp, scale_m / 8.0)
+    step = max(mpp, scale_m / 4.0)
     m = max(2, int(math.ceil(n * mpp / step)) + 2)
     xs = x0 + np.arange(m) * step
     ys = y1 - np.arange(m) * step
