@@ -75,6 +75,18 @@ def test_coverage_command_writes_summary_layers_kml_and_picture(flown, tmp_path,
     folders = [f.findtext("k:name", namespaces=ns) for f in kml.findall(".//k:Folder", ns)]
     assert {"Coverage (seen)", "Gaps", "POD", "Flown track"} <= set(folders)
     assert len(kml.findall(".//k:Folder[k:name='Gaps']/k:Placemark", ns)) == len(skipped)
+    # an independent KML reader (what Google Earth-style tools use) sees the same layers
+    from fastkml import kml as fkml
+
+    doc = fkml.KML.parse(str(out / "coverage.kml")).features[0]
+    by_name = {f.name: f.features for f in doc.features}
+    assert len(by_name["Gaps"]) == len(skipped)
+    assert all(type(p.geometry).__name__ == "Polygon" for p in by_name["Gaps"])
+    assert {type(p.geometry).__name__ for p in by_name["Flown track"]} == {"LineString"}
+    for name in ("coverage", "gaps", "pod", "under_target"):
+        for f in json.loads((out / f"{name}.geojson").read_text())["features"]:
+            g = shape(f["geometry"])
+            assert g.is_valid and -180 <= g.bounds[0] <= g.bounds[2] <= 180 and -90 <= g.bounds[1] <= 90
     img = cv2.imread(str(out / "coverage.png"))
     assert img is not None and img.shape[1] == 1200
     red = (img[..., 2] > 180) & (img[..., 1] < 90) & (img[..., 0] < 90)
