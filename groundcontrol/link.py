@@ -123,7 +123,9 @@ class Link:
         self.endpoint = connection if isinstance(connection, Endpoint) else parse_endpoint(connection)
         self.tlog = tlog
         self.link_timeout = link_timeout
-        self.heartbeat_period = 1.0 / heartbeat_hz
+        self.base_heartbeat_period = self.heartbeat_period = 1.0 / heartbeat_hz
+        self._hb_seen: dict[int, float] = {}
+        self._hb_intervals: collections.deque[float] = collections.deque(maxlen=9)
         self.snapshot_period = 1.0 / snapshot_rate_hz if snapshot_rate_hz > 0 else None
         self.silence_reconnect_s = silence_reconnect_s
         self.mav = mavlink.MAVLink(None, srcSystem=source_system, srcComponent=source_component)
@@ -252,7 +254,7 @@ class Link:
         next_reconnect = 0.0
         while not self._stop.is_set():
             now = time.monotonic()
-            if now >= next_hb:
+            if now >= next_hb or next_hb - now > self.heartbeat_period:
                 next_hb = now + self.heartbeat_period
                 self.send(self.mav.heartbeat_encode(MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID, 0, 0, 4))
             t = self._transport
@@ -335,12 +337,29 @@ class Link:
             self._loss[sysid].packet(m.get_seq(), now)
             with self._state_lock:
                 events = state.update(m, now)
+            if m.get_type() == "HEARTBEAT":
+                self._pace_heartbeat(sysid, now)
             if m.get_type() == "HEARTBEAT" and sysid in self._lost:
                 outage = now - self._lost.pop(sysid)
                 events.append(ev.LinkRestored(sysid, now, outage))
             for e in events:
                 self._emit(e)
         self._wake_waiters(m)
+
+    def _pace_heartbeat(self, sysid: int, now: float) -> None:
+        """Send our heartbeat at least as often as the vehicle sends its own.
+
+        The vehicle's GCS failsafe counts in its own time; a simulator or SITL running faster
+        than real time expects our 1 Hz heartbeat correspondingly faster. The median interval
+        ignores the extra heartbeats a vehicle sends on every mode change."""
+        last = self._hb_seen.get(sysid)
+        self._hb_seen[sysid] = now
+        if last is None or now - last > 5.0:
+            return
+        self._hb_intervals.append(now - last)
+        if len(self._hb_intervals) >= 3:
+            median = sorted(self._hb_intervals)[len(self._hb_intervals) // 2]
+            self.heartbeat_period = min(self.base_heartbeat_period, max(0.02, median))
 
     def _wake_waiters(self, m) -> None:
         if not self._waiters:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -126,9 +128,11 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
 
     from groundcontrol import events as ev
     from groundcontrol import preflight
+    from groundcontrol.connection import parse_endpoint
     from groundcontrol.errors import CommandRejected
     from groundcontrol.reserve import ReservePolicy
 
+    parse_endpoint(connect)  # a typo in --connect is reported before anything else happens
     plan = _load_plan(plan_file)
     items = plan.mission_items()
     if len(items) < 2:
@@ -196,6 +200,11 @@ def _fly(v, plan, items, limits, gcs_failsafe, ready_timeout, endurance, reserve
     _watch(v, items, tqdm, ev)
 
 
+def _say(bar, text: str) -> None:
+    """A line above the progress bar, on stderr (stdout carries only the tlog path)."""
+    bar.write(text, file=sys.stderr)
+
+
 def _watch(v, items, tqdm, ev) -> None:
     """Follow the flight until landed and disarmed; Ctrl-C → BRAKE, then RTL."""
     import queue
@@ -210,23 +219,32 @@ def _watch(v, items, tqdm, ev) -> None:
     stop_requested_at = None
     speeds: list[float] = []
     bar = tqdm(total=len(nav), desc="mission", unit="wp", bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} {postfix}")
+    ctrl_c = [0]
+    handled = 0
+
+    def on_sigint(signum, frame) -> None:  # noqa: ANN001 - signal handler signature
+        ctrl_c[0] += 1
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         while True:
             try:
                 while True:
                     e = events.get_nowait()
-                    if isinstance(e, ev.WaypointReached) and e.seq >= last_seq:
-                        reached_last = True
+                    if isinstance(e, ev.WaypointReached):
+                        reached_last = reached_last or e.seq >= last_seq
+                        if e.seq in nav:
+                            _say(bar, f"reached item {e.seq} ({nav.index(e.seq) + 1}/{len(nav)})")
                     elif isinstance(e, ev.StatusText) and e.severity <= 4:
-                        bar.write(f"vehicle: {e.text}")
+                        _say(bar, f"vehicle: {e.text}")
                     elif isinstance(e, ev.LinkLost):
-                        bar.write(f"LINK LOST: no heartbeat for {e.last_heartbeat_age:.1f} s")
+                        _say(bar, f"LINK LOST: no heartbeat for {e.last_heartbeat_age:.1f} s")
                     elif isinstance(e, ev.LinkRestored):
-                        bar.write(f"link back after {e.outage_s:.1f} s")
+                        _say(bar, f"link back after {e.outage_s:.1f} s")
                     elif isinstance(e, ev.ModeChanged):
-                        bar.write(f"mode {e.old} → {e.new}")
+                        _say(bar, f"mode {e.old} → {e.new}")
                     elif isinstance(e, ev.ReserveWarning | ev.ReserveRTL):
-                        bar.write(f"BATTERY: {e.message}")
+                        _say(bar, f"BATTERY: {e.message}")
                         if isinstance(e, ev.ReserveRTL):
                             interrupted = interrupted or "battery reserve reached"
             except queue.Empty:
@@ -235,7 +253,7 @@ def _watch(v, items, tqdm, ev) -> None:
             airborne = airborne or bool(s.in_air)
             if stop_requested_at is not None and s.mode == "BRAKE" and (
                     (s.groundspeed or 0) < 0.5 or time.monotonic() - stop_requested_at > 8):
-                bar.write("Stopped; returning home (RTL).")
+                _say(bar, "Stopped; returning home (RTL).")
                 v.rtl()
                 stop_requested_at = None
             seq = s.mission_seq or 0
@@ -256,21 +274,23 @@ def _watch(v, items, tqdm, ev) -> None:
             bar.refresh()
             if airborne and s.landed and not s.armed:
                 break
-            if not airborne and not s.armed and time.monotonic() > 0 and s.mode not in ("AUTO", "GUIDED"):
+            if not airborne and not s.armed:
                 raise SargcError(f"the vehicle disarmed before taking off (mode {s.mode})")
-            try:
-                time.sleep(0.25)
-            except KeyboardInterrupt:
-                if stop_requested_at is None and s.mode not in RTL_MODES:
+            if ctrl_c[0] > handled:
+                if handled == 0 and s.mode not in RTL_MODES:
                     interrupted = "stopped by the pilot (Ctrl-C)"
-                    bar.write("Ctrl-C: stopping here (BRAKE), then RTL. Ctrl-C again to RTL at once.")
+                    _say(bar, "Ctrl-C: stopping here (BRAKE), then RTL. Ctrl-C again to RTL at once.")
                     v.pause()
                     stop_requested_at = time.monotonic()
                 else:
-                    bar.write("Ctrl-C: RTL now.")
+                    interrupted = interrupted or "stopped by the pilot (Ctrl-C)"
+                    _say(bar, "Ctrl-C: RTL now.")
                     stop_requested_at = None
                     v.rtl()
+                handled = ctrl_c[0]
+            time.sleep(0.25)
     finally:
+        signal.signal(signal.SIGINT, previous)
         bar.close()
         unsub()
     s = v.snapshot()
@@ -333,11 +353,14 @@ def status(connect: str, watch: bool, seconds: float | None, as_json: bool, key_
       sargc status --connect tcp:127.0.0.1:5760
       sargc status --connect udp:0.0.0.0:14550 --watch
     """
+    from groundcontrol.connection import parse_endpoint
+
+    parse_endpoint(connect)
     key = _signing_key(False, key_file)
     v = _connect(connect, None, key, (), connect_timeout)
     try:
         v.wait_for(lambda s: s.ages.get("position") is not None or s.ages.get("sys_status") is not None, 5.0,
-                   "telemetry") if True else None
+                   "telemetry")
         time.sleep(0.5)
         end = time.monotonic() + seconds if seconds else None
         while True:
