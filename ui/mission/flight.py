@@ -144,6 +144,7 @@ class Sortie:
         _ok(self.vehicle.wait_armable(), "wait until armable")
         self.emit("ready", "vehicle ready (GPS and EKF good)")
 
+        self._preflight()
         n_items = len(self.items)
         self.emit("upload", f"uploading {n_items} mission items ({len(self.plan.waypoints)} waypoints)")
         _ok(self.vehicle.upload_mission(self.items), "mission upload")
@@ -156,6 +157,30 @@ class Sortie:
         _ok(self.vehicle.start_mission(), "mission start")
         self.emit("mission-start", "MISSION_START: flying the plan in AUTO")
         self._fly()
+
+    def _preflight(self) -> None:
+        """The station's pre-flight checks (groundcontrol.preflight), each one in the timeline.
+
+        A failed blocking check stops the sortie, except battery endurance: a training scenario
+        may hand the drone a small pack on purpose, and the return-home reserve watches it in
+        flight anyway, so that one is reported as a warning.
+        """
+        from groundcontrol.preflight import Check, check_plan, require
+
+        snap = self.vehicle.snapshot()
+        checks = check_plan(self.items, snap, area=self.scenario.area.polygon,
+                            mission_limit=getattr(self.vehicle, "mission_limit", None))
+        kept = []
+        for c in checks:
+            if c.name == "battery endurance" and not c.ok:
+                c = Check(c.name, False, c.message, blocking=False)
+            kept.append(c)
+            self.emit("preflight", f"pre-flight {'ok' if c.ok else 'FAILED' if c.blocking else 'warning'}: "
+                                   f"{c.name}: {c.message}", "info" if c.ok else "critical" if c.blocking else "warning")
+        try:
+            require(kept)
+        except Exception as exc:
+            raise MissionAbort(str(exc)) from None
 
     def _enable_gcs_failsafe(self) -> None:
         """Ask the autopilot to return home by itself if it stops hearing us (FS_GCS_ENABLE=1)."""
@@ -193,6 +218,12 @@ class Sortie:
         n_wp = len(self.plan.waypoints)
         limit = self.scenario.time_limit_s
         ever_lost = False  # waypoint progress after a blackout is not trusted for the resume point
+        from dataclasses import replace as dc_replace
+
+        from groundcontrol.reserve import ReturnReserve
+
+        reserve = ReturnReserve()
+        reserve_level = "unknown"
         last_pt = None
         while not self.stop_flag.is_set():
             snap = self.vehicle.snapshot()
@@ -218,7 +249,16 @@ class Sortie:
             if reached > res.last_wp_reached and not self._rtl_sent and not ever_lost:
                 res.last_wp_reached = reached
             self._fire_scenario_events(t, res.last_wp_reached)
-            # station-side battery failsafe
+            # the station's return-home reserve, on mission time so a sped-up drain is read right
+            if not lost_now and res.last_wp_reached < n_wp and not self._rtl_sent:
+                state = reserve.update(dc_replace(snap, time=t))
+                if state.level != reserve_level and state.level in ("warn", "rtl"):
+                    self.emit("reserve", state.message, "critical" if state.level == "rtl" else "warning")
+                    if state.level == "rtl" and res.airborne:
+                        res.interrupted_by = res.interrupted_by or "low battery"
+                        self._rtl("return-home battery reserve reached")
+                reserve_level = state.level
+            # station-side battery floor from the scenario
             pct = getattr(snap, "battery_pct", None)
             if pct is not None and pct <= self.scenario.failsafe.battery_rtl_percent and not self._rtl_sent \
                     and res.airborne and snap.mode not in RTL_MODES and res.last_wp_reached < n_wp:
