@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 from flown_tracks import PROJ, area_from_local, fly_path, lawnmower_lines, rect_area
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
 from search_patterns.camera import Camera
@@ -150,3 +152,20 @@ def test_pose_list_order_and_time_units_do_not_need_unix_time() -> None:
     area = rect_area(200, 100)
     poses = [Pose(*PROJ.to_latlon(x, 0.0), 40.0, yaw=90.0, time=float(i)) for i, x in enumerate(range(-100, 101, 5))]
     assert compute_coverage(poses, area, CAM).covered_fraction > 0.5
+
+
+@settings(max_examples=10)
+@given(st.lists(st.tuples(st.floats(-150, 150), st.floats(-100, 100)), min_size=2, max_size=6),
+       st.floats(15, 90), st.floats(0, 360))
+def test_more_flying_never_uncovers_ground(pts: list[tuple[float, float]], alt: float, extra_yaw: float) -> None:
+    area = rect_area(300, 200)
+    first = fly_path(pts, alt=alt, rate_hz=2)
+    more = first + fly_path(pts[::-1], alt=alt, rate_hz=2, t0=first[-1].time + 100, gimbal_yaw=extra_yaw)
+    a = compute_coverage(first, area, CAM)
+    b = compute_coverage(more, area, CAM)
+    for r in (a, b):
+        assert 0.0 <= r.covered_fraction <= 1.0 and 0.0 <= r.mean_pod <= 1.0
+        gap_area = sum(g.area_m2 for g in r.gaps)
+        assert gap_area <= (1 - r.covered_fraction) * r.searchable_local.area + 1e-6 * r.searchable_local.area
+    assert b.covered_fraction >= a.covered_fraction - 1e-9
+    assert np.all(b.pod >= a.pod - 1e-12)
