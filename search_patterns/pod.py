@@ -183,8 +183,8 @@ def make_grid(area_local: BaseGeometry, cell_m: float = 5.0, *, max_cells: int =
     if nx * ny > max_cells:
         raise InputError(f"a {cell_m} m grid over this area has {nx * ny:,} cells (limit {max_cells:,}); "
                          "use a larger --cell", where="--cell")
-    grid = Grid(minx, miny, float(cell_m), np.zeros((ny, nx)))
-    cx, cy = grid.centres()
+    shape_only = Grid(minx, miny, float(cell_m), np.zeros((ny, nx)))  # for centres and boxes
+    cx, cy = shape_only.centres()
     xx, yy = np.meshgrid(cx, cy)
     shapely.prepare(area_local)
     weight = shapely.contains_xy(area_local, xx, yy).astype(float)
@@ -210,10 +210,9 @@ def make_grid(area_local: BaseGeometry, cell_m: float = 5.0, *, max_cells: int =
     mixed[:, :-1] |= grown[:, 1:]
     rows, cols = np.nonzero(mixed)
     if rows.size:
-        boxes = grid.cell_boxes(rows, cols)
+        boxes = shape_only.cell_boxes(rows, cols)
         weight[rows, cols] = shapely.area(shapely.intersection(boxes, area_local)) / (cell_m * cell_m)
-    object.__setattr__(grid, "weight", weight)
-    return grid
+    return Grid(minx, miny, float(cell_m), weight)
 
 
 def stack_convex(polys: list[np.ndarray]) -> np.ndarray:
