@@ -64,6 +64,20 @@ class Progress:
     battery_end_pct: float | None
 
 
+def camera_footprint(camera: Camera, snap) -> tuple[tuple[float, float], ...]:
+    """The camera's nadir footprint corners (lat, lon) around the vehicle, turned by heading."""
+    if not snap.has_position or not snap.alt_rel or snap.alt_rel < 2:
+        return ()
+    w, h = camera.footprint_m(snap.alt_rel)
+    yaw = math.radians(snap.heading if snap.heading is not None else (snap.yaw or 0.0))
+    corners = []
+    for dx, dy in ((-w / 2, h / 2), (w / 2, h / 2), (w / 2, -h / 2), (-w / 2, -h / 2)):
+        east = dx * math.cos(yaw) + dy * math.sin(yaw)
+        north = -dx * math.sin(yaw) + dy * math.cos(yaw)
+        corners.append(offset_latlon(snap.lat, snap.lon, north, east))
+    return tuple(corners)
+
+
 def _signing_key(text: str) -> bytes:
     """A key file path, or a passphrase shared with the vehicle's operator."""
     signing = importlib.import_module("groundcontrol.signing")
@@ -189,17 +203,7 @@ class Fleet:
         return results, events
 
     def footprint(self, snap) -> tuple[tuple[float, float], ...]:
-        """The camera's nadir footprint corners (lat, lon) around the vehicle, turned by heading."""
-        if not snap.has_position or not snap.alt_rel or snap.alt_rel < 2:
-            return ()
-        w, h = self.camera.footprint_m(snap.alt_rel)
-        yaw = math.radians(snap.heading if snap.heading is not None else (snap.yaw or 0.0))
-        corners = []
-        for dx, dy in ((-w / 2, h / 2), (w / 2, h / 2), (w / 2, -h / 2), (-w / 2, -h / 2)):
-            east = dx * math.cos(yaw) + dy * math.sin(yaw)
-            north = -dx * math.sin(yaw) + dy * math.cos(yaw)
-            corners.append(offset_latlon(snap.lat, snap.lon, north, east))
-        return tuple(corners)
+        return camera_footprint(self.camera, snap)
 
     def progress(self, key: str) -> Progress | None:
         """Waypoint i/n, ETA along the remaining waypoints, battery left at the end (linear drain)."""

@@ -181,13 +181,10 @@ class FlyPanel(QWidget):
                 self.vehicle_pick.setCurrentText(r.key)
         for key, ev in events:
             if type(ev).__name__ == "StatusText":
-                item = QListWidgetItem(f"{time.strftime('%H:%M:%S')} {key} {SEVERITY.get(ev.severity, ev.severity)}: "
-                                       f"{ev.text}")
-                if ev.severity <= 3:
-                    item.setForeground(QColor("#d00000"))
-                self.messages.insertItem(0, item)
-                while self.messages.count() > 300:
-                    self.messages.takeItem(self.messages.count() - 1)
+                self.add_message(f"{key} {SEVERITY.get(ev.severity, ev.severity)}: {ev.text}", ev.severity <= 3)
+        if not self.fleet.entries:
+            self._show_status()  # nothing connected here (a mission run may be drawing vehicles)
+            return
         views = []
         lost = []
         for key, entry in self.fleet.entries.items():
@@ -205,6 +202,15 @@ class FlyPanel(QWidget):
         self.window.show_link_lost(bool(lost), "LINK LOST: " + ", ".join(lost) if lost else "")
         self._show_status()
 
+    def add_message(self, text: str, alarming: bool = False) -> None:
+        """A line in the message list, newest first; alarming ones in red."""
+        item = QListWidgetItem(f"{time.strftime('%H:%M:%S')} {text}")
+        if alarming:
+            item.setForeground(QColor("#d00000"))
+        self.messages.insertItem(0, item)
+        while self.messages.count() > 300:
+            self.messages.takeItem(self.messages.count() - 1)
+
     def _show_status(self) -> None:
         key = self.current
         entry = self.fleet.entries.get(key) if key else None
@@ -212,7 +218,19 @@ class FlyPanel(QWidget):
             b.setEnabled(entry is not None)
         if entry is None or entry.snapshot is None:
             return
-        s = entry.snapshot
+        self.render_status(entry.snapshot, entry.link_lost)
+        st = self.status
+        if entry.upload_progress is not None:
+            st["progress"].setText(f"uploading {100 * min(1.0, entry.upload_progress):.0f} %")
+        prog = self.fleet.progress(key)
+        if prog is not None:
+            st["progress"].setText(f"item {prog.current} / {prog.total}")
+            eta = fmt_duration(prog.eta_s) if prog.eta_s is not None else "?"
+            end = f"{prog.battery_end_pct:.0f} %" if prog.battery_end_pct is not None else "?"
+            st["eta"].setText(f"{eta}  /  {end}")
+
+    def render_status(self, s, link_lost: bool) -> None:
+        """Show one vehicle snapshot in the status grid (also used for vehicles a mission run flies)."""
         st = self.status
         st["mode"].setText(s.mode or "?")
         st["armed"].setText("ARMED" if s.armed else "disarmed")
@@ -223,19 +241,13 @@ class FlyPanel(QWidget):
         st["gps"].setText(f"{GPS_FIX.get(s.gps_fix, '?')}, {s.gps_satellites if s.gps_satellites is not None else '?'} sats")
         st["ekf"].setText("OK" if s.ekf_ok else "NOT OK")
         link = s.link
-        st["link"].setText(("LOST" if entry.link_lost else "OK") + f", loss {link.loss_pct:.0f} %"
+        st["link"].setText(("LOST" if link_lost else "OK") + f", loss {link.loss_pct:.0f} %"
                            + (", signed" if link.signed else ""))
         hb = link.heartbeat_age
         st["heartbeat"].setText(f"{hb:.1f} s ago" if hb is not None else "never")
         st["alt"].setText(f"{s.alt_rel:.1f} m" if s.alt_rel is not None else "?")
-        if entry.upload_progress is not None:
-            st["progress"].setText(f"uploading {100 * min(1.0, entry.upload_progress):.0f} %")
-        prog = self.fleet.progress(key)
-        if prog is not None:
-            st["progress"].setText(f"item {prog.current} / {prog.total}")
-            eta = fmt_duration(prog.eta_s) if prog.eta_s is not None else "?"
-            end = f"{prog.battery_end_pct:.0f} %" if prog.battery_end_pct is not None else "?"
-            st["eta"].setText(f"{eta}  /  {end}")
+        if s.mission_seq is not None and s.mission_total:
+            st["progress"].setText(f"item {s.mission_seq} / {s.mission_total}")
 
     def camera_poses(self) -> dict:
         """Each vehicle's camera pose from its latest snapshot (called from worker threads)."""
