@@ -139,3 +139,17 @@ def test_plan_gaps_flies_the_missing_strips(flown, tmp_path, capsys) -> None:
     assert main(["plan", "gaps", "--coverage", str(tmp_path / "nowhere" / "summary.json"),
                  "--out", str(plan_file)]) == 1
     assert "summary not found" in capsys.readouterr().err
+
+
+def test_a_mission_folder_needs_no_area_or_out_option(flown, tmp_path, capsys) -> None:
+    import shutil
+
+    tlog, area, _ = flown
+    mission = tmp_path / "missions" / "2026-11-30T14-05-12"
+    mission.mkdir(parents=True)
+    shutil.copy(tlog, mission / "vehicle-1.tlog")
+    assert main(["coverage", str(mission / "vehicle-1.tlog")]) == 1
+    assert "area.geojson" in capsys.readouterr().err
+    shutil.copy(area, mission / "area.geojson")
+    assert main(["coverage", str(mission / "vehicle-1.tlog")]) == 0
+    assert json.loads((mission / "coverage" / "summary.json").read_text())["gap_count"] >= 1

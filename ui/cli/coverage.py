@@ -73,10 +73,11 @@ def read_terrain_map(path: Path) -> tuple:
 
 @click.command("coverage", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("tlogs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--area", "area_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Search area file (GeoJSON, KML, GPX, CalTopo export).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for summary.json, the layers and coverage.png.")
+@click.option("--area", "area_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Search area file (GeoJSON, KML, GPX, CalTopo export). Default: area.geojson of the "
+                   "mission folder the first log is in.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for summary.json, the layers and coverage.png. Default: coverage/ in that folder.")
 @click.option("--camera", "camera_spec", default=None, metavar="HFOV:WxH",
               help="Camera as horizontal FOV and resolution, e.g. 84:3840x2160 (default: 1/2.3in 4.5 mm 1080p).")
 @click.option("--mount", type=click.Choice(["gimbal", "fixed"]), default="gimbal", show_default=True,
@@ -102,7 +103,7 @@ def read_terrain_map(path: Path) -> tuple:
 @click.option("--sightings", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sightings to mark in the picture: detections.sqlite or GeoJSON points.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def coverage(tlogs: tuple[Path, ...], area_file: Path, out_dir: Path, camera_spec: str | None, mount: str,
+def coverage(tlogs: tuple[Path, ...], area_file: Path | None, out_dir: Path | None, camera_spec: str | None, mount: str,
              camera_pitch: float, target_pod: float, min_alt: float, cell: float, terrain: str,
              terrain_map: Path | None, sweep_width: float | None, max_gsd: float, max_range: float, min_gap: float,
              sightings: Path | None, as_json: bool) -> None:
@@ -114,6 +115,7 @@ def coverage(tlogs: tuple[Path, ...], area_file: Path, out_dir: Path, camera_spe
     \b
     Example:
       sargc coverage missions/x/vehicle-1.tlog --area area.geojson --target-pod 0.8 --out missions/x/coverage
+      sargc coverage missions/x/*.tlog        # mission folder: its area.geojson, writes missions/x/coverage
       sargc plan gaps --coverage missions/x/coverage/summary.json --out gaps.plan
     """
     from groundcontrol.track import read_track
@@ -123,6 +125,12 @@ def coverage(tlogs: tuple[Path, ...], area_file: Path, out_dir: Path, camera_spe
     from search_patterns.pod import SweepWidthTable
     from ui.render_coverage import write_coverage_png
 
+    folder = tlogs[0].parent
+    if area_file is None:
+        area_file = folder / "area.geojson"
+        if not area_file.exists():
+            raise InputError("no --area given and no area.geojson next to the log", where=str(folder))
+    out_dir = out_dir if out_dir is not None else folder / "coverage"
     area = read_area(area_file)
     camera = parse_camera(camera_spec)
     if not 0 < target_pod < 1:
