@@ -181,7 +181,10 @@ class AutoMission:
     def _advance(self) -> None:
         nxt = self._next_nav(self.current + 1)
         if nxt is None:
+            # Mission done: hover here in AUTO (state COMPLETE). Not "running" any more, so that a
+            # DO_SET_MISSION_CURRENT afterwards waits for MISSION_START, as ArduCopter does.
             self.complete = True
+            self.running = False
             f = self.ap.flight
             self._hold_point = HoldPoint(f.north, f.east, f.alt)
             return

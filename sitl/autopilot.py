@@ -24,6 +24,7 @@ from sitl.behaviours import (
     hold,
     pilot_sink_rate,
 )
+from sitl.failsafes import Failsafes
 from sitl.flight import FlightModel, Target
 from sitl.mission_store import MissionStore
 from sitl.params import ParamStore
@@ -76,10 +77,7 @@ class Autopilot:
         self.gimbal_pitch = gimbal_pitch_deg
         self.gimbal_yaw = 0.0
         self._roi: tuple[float, float, float] | None = None
-        self.last_gcs_heartbeat: float | None = None
-        self._gcs_failsafe = False
-        self._batt_low_since: float | None = None
-        self._batt_level = 0      # 0 ok, 1 low, 2 critical
+        self.failsafes = Failsafes(self)
 
     # ---------------------------------------------------------------- helpers for collaborators
     def text(self, severity: int, text: str) -> None:
@@ -271,56 +269,13 @@ class Autopilot:
 
     # ---------------------------------------------------------------- failsafes
     def gcs_heartbeat(self) -> None:
-        self.last_gcs_heartbeat = self.now
-        if self._gcs_failsafe:
-            self._gcs_failsafe = False
-            self.text(SEV_WARNING, "GCS Failsafe Cleared")
+        self.failsafes.gcs_heartbeat()
 
-    def _check_gcs_failsafe(self) -> None:
-        p = self.params
-        if not p["FS_GCS_ENABLE"] or self.last_gcs_heartbeat is None or self._gcs_failsafe:
-            return
-        if self.now - self.last_gcs_heartbeat < p["FS_GCS_TIMEOUT"]:
-            return
-        if not self.armed:
-            return
-        self._gcs_failsafe = True
-        self.text(SEV_WARNING, "GCS Failsafe")
-        opts = int(p["FS_OPTIONS"])
-        if not self.airborne:
-            self._do_disarm()
-            return
-        if (opts & 16 and self.mode in M.PILOT_CONTROLLED) or (opts & 2 and self.mode == M.AUTO) \
-                or (opts & 8 and self.landing):
-            return
-        self._failsafe_action(int(p["FS_GCS_ENABLE"]), land_codes=(4, 5))
+    def failsafe_mode(self, mode: int) -> None:
+        self.set_mode(mode)
 
-    def _failsafe_action(self, action: int, land_codes: tuple[int, ...]) -> None:
-        if action in land_codes:
-            self.set_mode(M.LAND)
-        else:
-            self.set_mode(M.RTL)
-
-    def _check_battery_failsafe(self, dt: float) -> None:
-        p = self.params
-        levels = ((2, p["BATT_CRT_MAH"], p["BATT_FS_CRT_ACT"], "critical"),
-                  (1, p["BATT_LOW_MAH"], p["BATT_FS_LOW_ACT"], "low"))
-        for level, mah, action, word in levels:
-            if level <= self._batt_level or mah <= 0 or self.battery.remaining_mah >= mah:
-                continue
-            if self._batt_low_since is None:
-                self._batt_low_since = self.now
-            if self.now - self._batt_low_since < p["BATT_LOW_TIMER"]:
-                return
-            self._batt_level = level
-            self.text(SEV_CRITICAL, f"Battery 1 is {word} {self.battery.voltage_mv / 1000:.2f}V used "
-                                    f"{self.battery.consumed_mah:.0f} mAh")
-            if self.armed and self.airborne and action:
-                if int(action) == 5:
-                    self._do_disarm()
-                else:
-                    self._failsafe_action(int(action), land_codes=(1, 4))
-            return
+    def force_disarm(self) -> None:
+        self._do_disarm()
 
     # ---------------------------------------------------------------- the physics step
     def update(self, dt: float, now: float) -> None:
@@ -342,8 +297,7 @@ class Autopilot:
         self._point_gimbal()
         self.battery.capacity_mah = self.params["BATT_CAPACITY"]
         self.battery.step(dt, self.armed and self.airborne, f.groundspeed, f.vz)
-        self._check_gcs_failsafe()
-        self._check_battery_failsafe(dt)
+        self.failsafes.check()
         self._check_auto_disarm()
 
     def _check_auto_disarm(self) -> None:

@@ -89,7 +89,9 @@ class SimVehicle:
         if not 1 <= cfg.sysid <= 255:
             raise ValueError(f"sysid must be 1..255, got {cfg.sysid}")
         self.config = cfg
-        self.clock = SimClock(cfg.speedup)
+        # A stalled host slows sim time down rather than making it jump (at most 20 ms of wall time's
+        # worth, or 0.25 s, per loop), like SITL's lockstep.
+        self.clock = SimClock(cfg.speedup, max_step_s=max(0.25, 0.02 * cfg.speedup))
         overrides = dict(cfg.params or {})
         overrides.setdefault("MAV_SYSID", cfg.sysid)
         overrides.setdefault("BATT_CAPACITY", cfg.battery_mah)
