@@ -154,7 +154,7 @@ def test_pose_list_order_and_time_units_do_not_need_unix_time() -> None:
     assert compute_coverage(poses, area, CAM).covered_fraction > 0.5
 
 
-@settings(max_examples=10)
+@settings(max_examples=6)
 @given(st.lists(st.tuples(st.floats(-150, 150), st.floats(-100, 100)), min_size=2, max_size=6),
        st.floats(15, 90), st.floats(0, 360))
 def test_more_flying_never_uncovers_ground(pts: list[tuple[float, float]], alt: float, extra_yaw: float) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 from flown_tracks import LAT0, LON0, fly_path, lawnmower_lines, rect_area
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
@@ -146,6 +146,7 @@ coord = st.floats(-60, 60).map(lambda v: round(v, 3))  # millimetres: footprints
 quads = st.lists(st.tuples(coord, coord), min_size=3, max_size=8)
 
 
+@settings(max_examples=30)
 @given(quads, st.floats(1, 7))
 def test_rasterised_cells_are_exactly_those_with_centres_inside(pts: list[tuple[float, float]], cell: float) -> None:
     hull = shapely.convex_hull(shapely.multipoints(pts))
