@@ -153,3 +153,21 @@ def test_a_mission_folder_needs_no_area_or_out_option(flown, tmp_path, capsys) -
     shutil.copy(area, mission / "area.geojson")
     assert main(["coverage", str(mission / "vehicle-1.tlog")]) == 0
     assert json.loads((mission / "coverage" / "summary.json").read_text())["gap_count"] >= 1
+
+
+def test_sightings_from_the_mission_detection_store_are_marked(flown, tmp_path) -> None:
+    from detection.store import SightingStore
+    from detection.types import Box, Detection, GroundFix, Sighting
+
+    tlog, area, _ = flown
+    lat, lon = PROJ.to_latlon(-60, 30)
+    db = tmp_path / "detections.sqlite"
+    with SightingStore(db) as store:
+        det = Detection(0, 1.0, "vehicle-1", Box(10, 10, 20, 40, 0.9, "test"), GroundFix(lat, lon, 3.0, 60.0),
+                        sighting_id=1)
+        store.write_frame([(det, None)], [Sighting(1, lat, lon, 3.0, 0.9, 1, 1.0, 1.0, -1)])
+    out = tmp_path / "cov"
+    assert main(["coverage", str(tlog), "--area", str(area), "--out", str(out), "--sightings", str(db)]) == 0
+    img = cv2.imread(str(out / "coverage.png"))
+    magenta = (img[100:, :, 2] > 140) & (img[100:, :, 1] < 40) & (img[100:, :, 0] > 150)
+    assert magenta.sum() > 50
