@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from shapely import affinity
-from shapely.geometry import Polygon, box
+from shapely.geometry import LineString, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from search_patterns.area import SearchArea
@@ -219,6 +219,39 @@ def order_legs(legs: Sequence[Leg], start: tuple[float, float] | None = None) ->
     return route
 
 
+def clip_legs(legs: Sequence[Leg], flyable: BaseGeometry) -> list[Leg]:
+    """Cut legs where they would cross a no-fly zone (or leave the flyable area).
+
+    A gap can wrap around an exclusion zone, and joined pieces can straddle one; the legs
+    must stop at its edge (the router then takes the way round).
+
+    >>> zone = box(-100, -100, 100, 100).difference(box(-10, -100, 10, 100))
+    >>> [(round(l.start[0]), round(l.end[0])) for l in clip_legs([Leg((-90, 0), (90, 0))], zone)]
+    [(-90, -10), (10, 90)]
+    """
+    out: list[Leg] = []
+    shapely.prepare(flyable)
+    for leg in legs:
+        if leg.length == 0:
+            if flyable.covers(shapely.Point(leg.start)):
+                out.append(leg)
+            continue
+        line = LineString([leg.start, leg.end])
+        if flyable.covers(line):
+            out.append(leg)
+            continue
+        parts = [p for p in shapely.get_parts(line.intersection(flyable)) if p.geom_type == "LineString"]
+        # keep the direction of the original leg
+        parts.sort(key=lambda p: line.project(shapely.Point(p.coords[0])))
+        for p in parts:
+            a, b = p.coords[0], p.coords[-1]
+            if line.project(shapely.Point(a)) > line.project(shapely.Point(b)):
+                a, b = b, a
+            if math.dist(a, b) > 1.0:
+                out.append(Leg((a[0], a[1]), (b[0], b[1])))
+    return out
+
+
 def under_target_regions(grid: Grid, pod: np.ndarray, target_pod: float, *, min_size_m: float = 10.0
                          ) -> list[Polygon]:
     """Parts of the area (local metres) whose POD is below ``target_pod``, as polygons.
@@ -255,11 +288,12 @@ def plan_gaps(area: SearchArea, targets_lonlat: Sequence[BaseGeometry], *, spaci
         raise InputError("gap regions must be polygons", where="gaps")
     bearing = dominant_direction_deg(pieces) if angle_deg is None else float(angle_deg) % 180.0
     legs = gap_legs(pieces, spacing_m=spacing_m, bearing_deg=bearing, join_m=join_m, end_trim_m=end_trim_m)
+    regions = make_regions(area, proj, margin_m=spacing_m, clearance_m=1.0, avoid_holes=False)
+    legs = clip_legs(legs, regions.flyable)
     if not legs:
-        raise PlanningError("nothing to re-plan: the gap regions are empty")
+        raise PlanningError("nothing to re-plan: the gap regions are empty or outside the flyable area")
     start = None if home is None else proj.to_local(*home)
     route = order_legs(legs, start)
-    regions = make_regions(area, proj, margin_m=spacing_m, clearance_m=1.0, avoid_holes=False)
     router = Router(regions.flyable)
     path: list[tuple[float, float]] = []
     for leg in route:

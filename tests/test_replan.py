@@ -110,3 +110,22 @@ def test_parts_under_the_target_pod_become_regions_to_refly() -> None:
     plan = plan_gaps(area, [res.projection.geometry_to_lonlat(r) for r in regions], spacing_m=40, alt_m=50)
     assert plan.stats.extra["legs"] >= 2
     assert np.isfinite(plan.stats.length_m)
+
+
+def test_a_gap_around_a_no_fly_zone_is_flown_on_both_sides_without_entering_it() -> None:
+    base = area_from_local(box(-300, -200, 300, 200))
+    no_fly = box(-30, -40, 30, 40)
+    excl = Polygon([PROJ.to_latlon(x, y)[::-1] for x, y in no_fly.exterior.coords])
+    area = SearchArea(base.polygon, (excl,), name="strip through a no-fly zone")
+    strip = box(-280, -20, 280, 20).difference(no_fly)  # what coverage reports: searchable, uncovered
+    gaps = [Polygon([PROJ.to_latlon(x, y)[::-1] for x, y in g.exterior.coords]) for g in shapely.get_parts(strip)]
+    assert len(gaps) == 2
+    plan = plan_gaps(area, gaps, spacing_m=50, alt_m=40, home=PROJ.to_latlon(-300, 0))
+    ap = area.projection()
+    path = LineString([ap.to_local(w.lat, w.lon) for w in plan.waypoints])
+    assert not path.intersects(ap.geometry_to_local(excl).buffer(-0.5))
+    assert plan.stats.extra["legs"] == 2  # the joined leg was cut at the zone
+    swath = path.buffer(25, cap_style="flat")
+    for g in gaps:
+        local = ap.geometry_to_local(g)
+        assert local.difference(swath).area < 0.02 * local.area
