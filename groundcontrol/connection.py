@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import select
 import socket
+import time
 from dataclasses import dataclass
 
 from groundcontrol.errors import LinkError
@@ -135,18 +136,22 @@ class TcpTransport(Transport):
 
 
 class UdpTransport(Transport):
-    """UDP in either direction: ``listen`` binds and answers the last sender; otherwise
-    it sends to a fixed address."""
+    """UDP in either direction. ``listen`` binds and answers every address that sent to us in
+    the last half minute (several vehicles may share one port: each ignores what is not for
+    its system id, as MAVLink routing expects); otherwise it sends to one fixed address."""
+
+    PEER_TTL_S = 30.0
 
     def __init__(self, host: str, port: int, listen: bool) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.peer: tuple[str, int] | None = None
+        self.peers: dict[tuple[str, int], float] = {}
+        self.fixed: tuple[str, int] | None = None
         try:
             if listen:
                 self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 self.sock.bind((host, port))
             else:
-                self.peer = (socket.gethostbyname(host), port)
+                self.fixed = (socket.gethostbyname(host), port)
         except OSError as exc:
             self.sock.close()
             raise LinkError(f"cannot use udp {host}:{port}: {exc.strerror or exc}") from exc
@@ -166,19 +171,23 @@ class UdpTransport(Transport):
         except (BlockingIOError, ConnectionRefusedError):
             return b""
         if self.listen:
-            self.peer = addr
+            self.peers[addr] = time.monotonic()
         return data
 
     def write(self, data: bytes) -> None:
-        if self.peer is None:
-            return  # nobody has talked to us yet
-        try:
-            self.sock.sendto(data, self.peer)
-        except (BlockingIOError, ConnectionRefusedError):
-            pass
-        except OSError as exc:
-            if exc.errno not in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-                raise ConnectionError(str(exc)) from exc
+        if self.fixed is not None:
+            targets = [self.fixed]
+        else:
+            now = time.monotonic()
+            targets = [a for a, seen in self.peers.items() if now - seen < self.PEER_TTL_S]
+        for addr in targets:  # nobody yet: nothing to answer
+            try:
+                self.sock.sendto(data, addr)
+            except (BlockingIOError, ConnectionRefusedError):
+                pass
+            except OSError as exc:
+                if exc.errno not in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+                    raise ConnectionError(str(exc)) from exc
 
     def close(self) -> None:
         self.sock.close()

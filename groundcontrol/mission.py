@@ -51,8 +51,8 @@ def _to_wire(link: Link, sysid: int, compid: int, seq: int, item: MissionItem):
 
 def _from_wire(m) -> MissionItem:
     if m.get_type() == "MISSION_ITEM_INT":
-        scale = 1e-7 if m.frame in GLOBAL_FRAMES else 1.0
-        x, y = m.x * scale, m.y * scale
+        scale = 1e7 if m.frame in GLOBAL_FRAMES else 1.0
+        x, y = m.x / scale, m.y / scale  # division keeps 1e-7 steps exact as decimals
     else:
         x, y = float(m.x), float(m.y)
     return MissionItem(command=m.command, frame=m.frame, param1=m.param1, param2=m.param2,

@@ -116,7 +116,7 @@ class VehicleState:
 
     def _position(self, m, now):
         v = self.v
-        v["lat"], v["lon"] = m.lat * 1e-7, m.lon * 1e-7
+        v["lat"], v["lon"] = m.lat / 1e7, m.lon / 1e7
         v["alt_amsl"], v["alt_rel"] = m.alt * 1e-3, m.relative_alt * 1e-3
         v["vn"], v["ve"], v["vd"] = m.vx * 0.01, m.vy * 0.01, m.vz * 0.01
         self.stamps["position"] = now
@@ -166,7 +166,7 @@ class VehicleState:
         self.stamps["ekf"] = now
 
     def _home(self, m, now):
-        lat, lon, alt = m.latitude * 1e-7, m.longitude * 1e-7, m.altitude * 1e-3
+        lat, lon, alt = m.latitude / 1e7, m.longitude / 1e7, m.altitude / 1e3
         old = (self.v.get("home_lat"), self.v.get("home_lon"), self.v.get("home_alt_amsl"))
         self.v["home_lat"], self.v["home_lon"], self.v["home_alt_amsl"] = lat, lon, alt
         self.stamps["home"] = now
