@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from search_patterns.area import SearchArea
@@ -52,7 +52,7 @@ from search_patterns.pod import (
 from search_patterns.pose import Pose
 
 __all__ = ["CoverageResult", "CoverageSettings", "CoverageTracker", "Gap", "TrackLog", "compute_coverage",
-           "compute_coverage_sorties", "find_gaps", "merge_polygons"]
+           "compute_coverage_sorties", "find_gaps"]
 
 _FIELDS = ("x", "y", "alt", "roll", "pitch", "yaw", "gp", "gy", "t")
 _ANGLES = {"roll", "pitch", "yaw", "gp", "gy"}
@@ -394,12 +394,3 @@ def compute_coverage_sorties(sorties: Iterable[Sequence[Pose]], area: SearchArea
         tracker.add_many(list(poses))
     return tracker.result()
 
-
-def merge_polygons(geoms: Iterable[BaseGeometry]) -> MultiPolygon:
-    """Union of polygons as a MultiPolygon (handy for layers)."""
-    u = shapely.union_all(list(geoms))
-    if isinstance(u, Polygon):
-        return MultiPolygon([u]) if not u.is_empty else MultiPolygon()
-    if isinstance(u, MultiPolygon):
-        return u
-    return MultiPolygon([g for g in getattr(u, "geoms", []) if isinstance(g, Polygon)])

@@ -25,7 +25,6 @@ point on the ground straight below the camera unless positions are given.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -194,12 +193,3 @@ def poses_to_arrays(poses: Sequence[Pose]) -> dict[str, np.ndarray]:
     data = np.array([[getattr(p, k) for k in names] for p in poses], float)
     return {k: data[:, i] for i, k in enumerate(names)}
 
-
-def nadir_swath_width_m(camera: Camera, alt_m: float) -> float:
-    """Across-track footprint width straight down: what a lawnmower's spacing is judged by."""
-    return camera.footprint_m(alt_m)[0]
-
-
-def depression_limit_deg(alt_m: float, max_range_m: float) -> float:
-    """Depression angle below which the ground is beyond the range cap (for explanations)."""
-    return math.degrees(math.atan2(alt_m, max_range_m))
