@@ -71,6 +71,7 @@ class Autopilot:
         self._takeoff_start = 0.0
         self._hold: HoldPoint | None = None
         self._guided_target: tuple[float, float, float] | None = None
+        self.guided_speed: float | None = None
         self._rtl: ReturnToLaunch | None = None
         self._land: Land | None = None
         self._prearm_text_at: float | None = None
@@ -328,7 +329,8 @@ class Autopilot:
                         self._takeoff_alt = None
             elif self._guided_target is not None:
                 n, e, alt = self._guided_target
-                f.horizontal_to(Target(n, e, p["WPNAV_SPEED"] / 100.0), p["WPNAV_ACCEL"] / 100.0, dt)
+                speed = self.guided_speed or p["WPNAV_SPEED"] / 100.0
+                f.horizontal_to(Target(n, e, speed), p["WPNAV_ACCEL"] / 100.0, dt)
                 f.vertical_to(alt, p["WPNAV_SPEED_UP"] / 100.0, p["WPNAV_SPEED_DN"] / 100.0, dt)
             elif f.airborne:
                 hold(f, hp, dt)

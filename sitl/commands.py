@@ -67,8 +67,8 @@ def _dispatch(sim: SimVehicle, cmd: int, p: list[float], x: float, y: float, z: 
         return ap.set_mode(M.LAND)
     if cmd == m.MAV_CMD_DO_CHANGE_SPEED:
         if p[1] > 0 and int(p[0]) in (0, 1):
-            ap.auto.speed = p[1]
-            ap.params.set("WPNAV_SPEED", p[1] * 100.0) if ap.mode == M.GUIDED else None
+            ap.auto.speed = p[1]          # AUTO: for the rest of this mission
+            ap.guided_speed = p[1]        # GUIDED: for the following position targets
             return ACCEPTED
         return FAILED
     if cmd == m.MAV_CMD_DO_REPOSITION:

@@ -21,6 +21,7 @@ import logging
 import math
 import select
 import threading
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,7 +108,7 @@ class SimVehicle:
         self.dispatcher = Dispatcher(self)
         self.last_sender = (255, 190)
         self.camera = cfg.camera
-        self.texts: list[tuple[float, int, str]] = []
+        self.texts: deque[tuple[float, int, str]] = deque(maxlen=2000)   # (sim time, severity, text)
         self._lock = threading.Lock()
         self._poses: list[Pose] = []
         self._pose_times: list[float] = []

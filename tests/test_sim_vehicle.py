@@ -8,7 +8,7 @@ import math
 import socket
 import time
 
-from conformance.wire import GUIDED, RTL, Wire
+from conformance.wire import GUIDED, RTL, Item, Wire
 from pymavlink import mavutil
 
 from search_patterns.geo import haversine_m
@@ -184,3 +184,29 @@ def test_a_15_minute_search_leg_takes_well_under_the_real_time_at_speedup():
         assert 5.0 < rate <= 21.0
         assert math.isfinite(rate)
 
+
+
+def test_mission_do_items_set_speed_and_camera_pitch_and_loiter_time_holds():
+    with _sim() as sim:
+        w = Wire(sim.connection_string, 20.0)
+        try:
+            w.wait_ready()
+            lat, lon = HOME[0], HOME[1]
+            far = (lat + 100 / 111_320.0, lon)
+            items = [Item(16, lat, lon, 0, frame=0), Item(22, 0, 0, 10), Item(178, p1=1, p2=4.0),
+                     Item(205, p1=-45.0, z=0), Item(19, *far, 10, p1=6.0), Item(16, lat, lon, 10)]
+            assert w.upload(items)[0] == 0
+            assert w.arm() == 0 and w.command(300, 0, 0) == 0
+            assert w.wait_text("Mission: 2 ChangeSpeed", 30) is not None, "DO items start with the NAV item before"
+            assert w.wait_text("Mission: 3 MountControl", 5) is not None
+            hud = w.collect(12.0, "VFR_HUD")
+            assert 3.5 < max(h.groundspeed for h in hud) < 4.5, "DO_CHANGE_SPEED 4 m/s"
+            assert sim.gimbal_pitch_deg == -45.0, "DO_MOUNT_CONTROL pitched the camera"
+            arrived = w.recv("VFR_HUD", 60, lambda m: m.groundspeed < 0.2)
+            assert arrived is not None
+            t0 = w.recv("ATTITUDE", 2).time_boot_ms
+            assert w.recv("MISSION_ITEM_REACHED", 20, lambda m: m.seq == 4) is not None
+            t1 = w.recv("ATTITUDE", 2).time_boot_ms
+            assert (t1 - t0) / 1000.0 >= 4.0, "LOITER_TIME held for its 6 s"
+        finally:
+            w.close()

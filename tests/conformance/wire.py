@@ -153,7 +153,7 @@ class Wire:
 
     # ---------------------------------------------------------------- missions
     def upload(self, items: list[Item], sim_timeout: float = 20.0) -> tuple[int | None, list[str]]:
-        """Upload; returns (MISSION_ACK type or None, message types the vehicle asked with)."""
+        """Upload; returns (final MISSION_ACK type or None, message types the vehicle asked with)."""
         self.conn.mav.mission_count_send(self.target, 1, len(items), 0)
         asked: list[str] = []
         while True:
@@ -161,6 +161,8 @@ class Wire:
             if msg is None:
                 return None, asked
             if msg.get_type() == "MISSION_ACK":
+                if msg.type == 13:
+                    continue   # our answer to a repeated request arrived late: not fatal, the upload goes on
                 return msg.type, asked
             asked.append(msg.get_type())
             it = items[msg.seq]
