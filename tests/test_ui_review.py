@@ -32,7 +32,7 @@ def flown_folder(tmp_path):
     write_area_geojson(area, folder / "area.geojson")
     plan = plan_lawnmower(area, spacing_m=40, alt_m=25, home=(lat, lon), speed_m_s=10)
     plan = dataclasses.replace(plan, speed_m_s=None)  # cruise at the vehicle's own speed
-    with SimVehicle(SimConfig(home=HOME, speedup=10, tcp_port=0, serial1_port=0)) as sim:
+    with SimVehicle(SimConfig(home=HOME, speedup=20, tcp_port=0, serial1_port=0)) as sim:
         sim.start()
         v = Vehicle.connect(sim.connection_string, tlog_path=folder / "vehicle-1.tlog")
         try:
