@@ -194,6 +194,7 @@ def write_results(runner: MissionRunner, sorties: Sequence[SortieResult], *, sta
     write_atomic(folder.coverage / "map.png", map_png)
     ended = utc_now()
     summary = {
+        **runner.base_json,
         **(previous or {}),
         "scenario": s.name, "source": s.source, "started_utc": started, "ended_utc": ended,
         "status": "interrupted" if resume else "complete", "speedup": runner.speedup,

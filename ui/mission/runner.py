@@ -84,6 +84,7 @@ class MissionRunner:
         self.camera: TelemetryCamera | None = None
         self.sink: DetectionSink | None = None
         self.flight_time_s: float | None = None  # mission time when the last vehicle landed
+        self.base_json: dict[str, Any] = {}  # what mission.json said before the flight
 
     # -- observers -------------------------------------------------------------------------
     def clock(self) -> float:
@@ -123,6 +124,7 @@ class MissionRunner:
                 "speedup": self.speedup, "vehicles": [v.connection for v in s.vehicles], "versions": versions(),
                 "plans": [str(p.relative_to(self.folder.root)) for p in plan_files]}
         self.folder.write_json(base)
+        self.base_json = base
         jobs = [(i, plans[i], s.events_for(i + 1)) for i in range(len(plans))]
         sorties = self._fly(jobs, sortie=1)
         return self._finish(sorties, started=started, previous=None)
