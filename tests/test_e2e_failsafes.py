@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_e2e_mission import assert_everyone_found, check_complete_folder, run_mission
 
 from sitl.scenario import find_scenario
-from test_e2e_mission import assert_everyone_found, check_complete_folder, run_mission
 
 pytestmark = pytest.mark.slow
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from shapely.geometry import LineString
 from shapely.ops import unary_union
+from test_e2e_mission import assert_everyone_found, check_complete_folder, run_mission
 
 from search_patterns.formats import read_plan
 from sitl.scenario import find_scenario, load_scenario
-from test_e2e_mission import assert_everyone_found, check_complete_folder, run_mission
 
 pytestmark = pytest.mark.slow
 
