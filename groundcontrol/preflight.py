@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from groundcontrol.errors import PreflightError
@@ -83,9 +83,12 @@ def estimate_duration_s(items: Sequence[MissionItem], start: tuple[float, float]
 
 
 def check_plan(items: Sequence[MissionItem], snap: VehicleSnapshot | None, limits: Limits = Limits(), *,
-               area: BaseGeometry | None = None, mission_limit: int | None = None) -> list[Check]:
+               area: BaseGeometry | None = None, exclusions: Sequence[BaseGeometry] = (),
+               mission_limit: int | None = None) -> list[Check]:
     """All checks for ``items`` flown by the vehicle in ``snap``. ``area`` is the search area
-    (shapely, lon/lat); waypoints must lie within ``limits.area_margin_m`` of it."""
+    (shapely, lon/lat; holes may be overflown); waypoints must lie within
+    ``limits.area_margin_m`` of it. The path between waypoints must not cross ``exclusions``
+    (no-fly zones, lon/lat)."""
     checks: list[Check] = []
     pts = _nav_points(items)
     limit = mission_limit or limits.max_items
@@ -100,7 +103,8 @@ def check_plan(items: Sequence[MissionItem], snap: VehicleSnapshot | None, limit
         checks.append(Check("altitude", False, "a mission item is below home altitude"))
     if area is not None and pts:
         proj = LocalProjection.around(area)
-        local_area = proj.geometry_to_local(area).buffer(limits.area_margin_m)
+        outline = Polygon(area.exterior) if isinstance(area, Polygon) else area
+        local_area = proj.geometry_to_local(outline).buffer(limits.area_margin_m)
         outside = [i for i, p in enumerate(pts, 1) if not local_area.contains(Point(*proj.to_local(p.x, p.y)))]
         checks.append(Check("search area", not outside,
                             "all waypoints inside the area" if not outside else
@@ -111,6 +115,16 @@ def check_plan(items: Sequence[MissionItem], snap: VehicleSnapshot | None, limit
         start = (snap.lat, snap.lon)
     elif snap is not None and snap.home is not None:
         start = (snap.home_lat, snap.home_lon)
+    if exclusions and len(pts) >= 1:
+        proj = LocalProjection.around(exclusions[0])
+        route = ([start] if start else []) + [(p.x, p.y) for p in pts]
+        if start and items[-1].command == mi.MAV_CMD_NAV_RETURN_TO_LAUNCH:
+            route.append(start)  # the way home counts too
+        coords = [proj.to_local(la, lo) for la, lo in route]
+        path = LineString(coords) if len(coords) > 1 else Point(coords[0])
+        hit = [i for i, zone in enumerate(exclusions, 1) if path.intersects(proj.geometry_to_local(zone))]
+        checks.append(Check("no-fly zones", not hit, "the path stays out of every no-fly zone" if not hit else
+                            f"the path crosses no-fly zone {hit[0]} (of {len(exclusions)})"))
     if start is not None and pts:
         far = max(haversine_m(start[0], start[1], p.x, p.y) for p in pts)
         checks.append(Check("distance from vehicle", far <= limits.max_distance_m,

@@ -109,3 +109,13 @@ def test_reserve_needs_less_battery_the_closer_the_vehicle_is_to_home():
     near = r.needed_pct(_flying(80, 50, 0.0))
     far = r.needed_pct(_flying(80, 2000, 0.0))
     assert ReservePolicy().floor_pct < near < far
+
+
+def test_a_path_through_a_no_fly_zone_fails_and_one_around_it_passes():
+    lat, lon = offset_latlon(HOME[0], HOME[1], 50, 0)
+    zone = box(lon - 0.0002, lat - 0.0002, lon + 0.0002, lat + 0.0002)  # ≈ 40 m square, 50 m north
+    through = small_plan(legs=((100, 0),))
+    around = small_plan(legs=((0, 60), (100, 60), (100, 120)))  # and RTL straight home, clear of it
+    failed = _failed(preflight.check_plan(through.mission_items(), _snap(), exclusions=[zone]))
+    assert failed == ["no-fly zones"]
+    assert _failed(preflight.check_plan(around.mission_items(), _snap(), exclusions=[zone])) == []

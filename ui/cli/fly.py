@@ -97,6 +97,8 @@ def _remaining_m(snap, items, seq: int) -> float:
               help="Sign with the key in this file (64 hex digits, mode 600).")
 @click.option("--forward", multiple=True, metavar="ENDPOINT",
               help="Also serve the vehicle's traffic here (tcpin:0.0.0.0:5770, udpout:10.0.0.5:14550); repeatable.")
+@click.option("--area", "area_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Search area file (KML, GeoJSON, QGC .plan …): waypoints must be inside it, no-fly zones avoided.")
 @click.option("--max-alt", type=float, default=120.0, show_default=True, help="Highest allowed altitude above home, m.")
 @click.option("--max-distance", type=float, default=2000.0, show_default=True,
               help="Farthest allowed waypoint from the vehicle, m.")
@@ -110,7 +112,7 @@ def _remaining_m(snap, items, seq: int) -> float:
               help="Seconds to wait for GPS/EKF/pre-arm checks.")
 @click.option("--connect-timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for a heartbeat.")
 def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: Path | None, forward: tuple[str, ...],
-        max_alt: float, max_distance: float, endurance: float, reserve: float, gcs_failsafe: bool,
+        area_file: Path | None, max_alt: float, max_distance: float, endurance: float, reserve: float, gcs_failsafe: bool,
         ready_timeout: float, connect_timeout: float) -> None:
     """Upload PLAN_FILE, fly it in AUTO, and return when landed and disarmed.
 
@@ -139,8 +141,14 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
         raise InputError("the plan has no waypoints", where=str(plan_file))
     limits = preflight.Limits(max_alt_m=max_alt, max_distance_m=max_distance, full_battery_s=endurance * 60,
                               reserve_pct=reserve)
-    preflight.require([c for c in preflight.check_plan(items, None, limits)
-                       if c.name in ("mission size", "altitude")])
+    area = None
+    if area_file is not None:
+        from search_patterns.formats import read_area
+
+        area = read_area(area_file)
+    geo = {"area": area.polygon, "exclusions": area.exclusions} if area is not None else {}
+    preflight.require([c for c in preflight.check_plan(items, None, limits, **geo)
+                       if c.name in ("mission size", "altitude", "search area", "no-fly zones")])
     out = out or _default_out()
     out.mkdir(parents=True, exist_ok=True)
     tlog = out / "vehicle-1.tlog"
@@ -150,7 +158,7 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
     try:
         if v.forwarder is not None:
             click.echo("Forwarding to: " + ", ".join(v.forwarder.addresses), err=True)
-        _fly(v, plan, items, limits, gcs_failsafe, ready_timeout, endurance, reserve, tqdm, ev, preflight,
+        _fly(v, plan, items, limits, geo, gcs_failsafe, ready_timeout, endurance, reserve, tqdm, ev, preflight,
              CommandRejected, ReservePolicy)
     finally:
         v.close()
@@ -158,7 +166,7 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
     click.echo(str(tlog))
 
 
-def _fly(v, plan, items, limits, gcs_failsafe, ready_timeout, endurance, reserve, tqdm, ev, preflight,
+def _fly(v, plan, items, limits, geo, gcs_failsafe, ready_timeout, endurance, reserve, tqdm, ev, preflight,
          CommandRejected, ReservePolicy) -> None:  # noqa: N803 - lazily imported names passed in
     snap = v.snapshot()
     click.echo(f"Vehicle {v.system_id}: {snap.mode}, {'armed' if snap.armed else 'disarmed'}", err=True)
@@ -176,7 +184,7 @@ def _fly(v, plan, items, limits, gcs_failsafe, ready_timeout, endurance, reserve
 
     click.echo("Waiting for the vehicle to be ready to arm (GPS, EKF, pre-arm checks) …", err=True)
     v.wait_armable(ready_timeout)
-    checks = preflight.check_plan(items, v.snapshot(), limits)
+    checks = preflight.check_plan(items, v.snapshot(), limits, mission_limit=v.mission_limit, **geo)
     for c in checks:
         click.echo(f"  {c}", err=True)
     preflight.require(checks)
