@@ -60,3 +60,15 @@ def test_verification_catches_a_mission_that_differs():
         MissionItem(it.command, 3 if it.frame == 6 else it.frame, it.param1, it.param2, it.param3, it.param4,
                     it.x + 4e-8, it.y, it.z + 1e-5) for it in sent[1:]]
     assert differences(sent, stored) == []
+
+
+def test_upload_right_after_connecting_waits_for_the_vehicle_to_be_ready(vehicle):  # noqa: F811
+    # Right after boot ArduCopter answers NO_SPACE ("Only 0 items are supported") until its
+    # mission storage is ready; the upload must wait and retry, not fail.
+    v = Vehicle.connect(vehicle.connection, timeout=30)
+    try:
+        items = lawnmower(rows=2).mission_items()
+        v.upload_mission(items)
+        assert differences(items, v.download_mission()) == []
+    finally:
+        v.close()
