@@ -119,3 +119,22 @@ def test_splitting_among_three_vehicles_makes_three_plans(qtbot, window, tmp_pat
     files = window.plan_panel.export(tmp_path / "team.waypoints")
     assert [f.name for f in files] == ["team-1.waypoints", "team-2.waypoints", "team-3.waypoints"]
     assert all(Path(f).read_text().startswith("QGC WPL") for f in files)
+
+
+def test_spacing_from_the_camera_or_a_target_pod_drives_the_plan(qtbot, window):
+    draw_polygon(qtbot, window, square(400, -200, -200))
+    panel = window.plan_panel
+    panel.spacing_mode.setCurrentIndex(panel.spacing_mode.findData("camera"))
+    panel.overlap.setValue(50)
+    fw, _ = window.plan_model.camera.footprint_m(window.plan_model.params.alt_m)
+    assert abs(window.plan_model.spacing_used.spacing_m - fw * 0.5) < 1e-6
+    assert abs(panel.spacing.value() - round(fw * 0.5, 1)) < 0.051  # shown to the pilot
+    assert not panel.spacing.isEnabled()
+    panel.spacing_mode.setCurrentIndex(panel.spacing_mode.findData("pod"))
+    panel.sweep_width.setValue(30)
+    panel.target_pod.setValue(0.9)
+    low = window.plan_model.plan.stats.length_m
+    assert window.plan_model.spacing_used.pod >= 0.89
+    panel.target_pod.setValue(0.5)  # a lower POD target: wider spacing, shorter path
+    assert window.plan_model.plan.stats.length_m < low
+    assert panel.stat_labels["pod"].text().startswith("0.5")

@@ -15,8 +15,10 @@ from typing import Any
 from shapely.geometry import Polygon
 
 from search_patterns.area import Datum, SearchArea
+from search_patterns.camera import Camera
 from search_patterns.errors import SargcError
 from search_patterns.plan import Plan
+from search_patterns.spacing import SpacingInfo, spacing_for_target, spacing_from_camera, spacing_info
 from ui.app.observable import Observable
 
 PATTERNS = {
@@ -36,6 +38,10 @@ class PlanParams:
     angle_deg: float | None = None
     vehicles: int = 1
     radius_m: float = 300.0  # expanding square: stop once this disc around the datum is swept
+    spacing_mode: str = "spacing"  # "spacing" (metres given), "camera" (footprint − overlap), "pod"
+    side_overlap: float = 0.2
+    sweep_width_m: float = 30.0
+    target_pod: float = 0.8
 
 
 def _call_planner(func: Any, first: Any, kwargs: dict[str, Any]) -> Plan:
@@ -60,6 +66,8 @@ class PlanModel(Observable):
     plans: list[Plan] = field(default_factory=list)
     error: str | None = None
     home: tuple[float, float] | None = None
+    camera: Camera = field(default_factory=Camera)
+    spacing_used: SpacingInfo | None = None
 
     def __post_init__(self) -> None:
         Observable.__init__(self)
@@ -159,10 +167,20 @@ class PlanModel(Observable):
         self._set_error(None)
         self.emit("plan", plans)
 
+    def spacing_info(self, p: PlanParams) -> SpacingInfo:
+        """The track spacing the pilot asked for: in metres, from the camera, or from a target POD."""
+        if p.spacing_mode == "camera":
+            return spacing_from_camera(self.camera, p.alt_m, p.side_overlap)
+        if p.spacing_mode == "pod":
+            return spacing_for_target(sweep_width_m=p.sweep_width_m, target_pod=p.target_pod)
+        return spacing_info(p.spacing_m, source="given")
+
     def _make_plans(self, p: PlanParams) -> list[Plan]:
         mod_name, fn_name = PATTERNS[p.pattern]
         func = getattr(importlib.import_module(mod_name), fn_name)
-        kwargs = dict(spacing_m=p.spacing_m, alt_m=p.alt_m, speed_m_s=p.speed_m_s, home=self.home)
+        info = self.spacing_info(p)
+        self.spacing_used = info
+        kwargs = dict(spacing_m=info.spacing_m, spacing=info, alt_m=p.alt_m, speed_m_s=p.speed_m_s, home=self.home)
         if p.pattern == "lawnmower":
             if self.area is None:
                 return []

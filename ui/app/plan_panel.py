@@ -85,7 +85,14 @@ class PlanPanel(QWidget):
         self.pattern = QComboBox()
         self.pattern.addItem("Lawnmower (parallel sweeps)", "lawnmower")
         self.pattern.addItem("Expanding square (from LKP)", "expanding_square")
+        self.spacing_mode = QComboBox()
+        self.spacing_mode.addItem("Track spacing in metres", "spacing")
+        self.spacing_mode.addItem("Camera footprint − side overlap", "camera")
+        self.spacing_mode.addItem("Sweep width + target POD", "pod")
         self.spacing = QDoubleSpinBox(decimals=1, minimum=2.0, maximum=2000.0, singleStep=5.0, suffix=" m")
+        self.overlap = QDoubleSpinBox(decimals=0, minimum=0.0, maximum=90.0, singleStep=5.0, suffix=" %")
+        self.sweep_width = QDoubleSpinBox(decimals=1, minimum=1.0, maximum=2000.0, singleStep=5.0, suffix=" m")
+        self.target_pod = QDoubleSpinBox(decimals=2, minimum=0.05, maximum=0.99, singleStep=0.05)
         self.alt = QDoubleSpinBox(decimals=0, minimum=5.0, maximum=120.0, singleStep=5.0, suffix=" m")
         self.speed = QDoubleSpinBox(decimals=1, minimum=1.0, maximum=30.0, singleStep=1.0, suffix=" m/s")
         angle_row = QHBoxLayout()
@@ -96,7 +103,11 @@ class PlanPanel(QWidget):
         self.vehicles = QSpinBox(minimum=1, maximum=8)
         self.radius = QDoubleSpinBox(decimals=0, minimum=20.0, maximum=20000.0, singleStep=50.0, suffix=" m")
         f.addRow("Pattern", self.pattern)
+        f.addRow("Spacing from", self.spacing_mode)
         f.addRow("Track spacing", self.spacing)
+        f.addRow("Side overlap", self.overlap)
+        f.addRow("Sweep width", self.sweep_width)
+        f.addRow("Target POD", self.target_pod)
         f.addRow("Altitude (above home)", self.alt)
         f.addRow("Speed", self.speed)
         f.addRow("Sweep angle", angle_row)
@@ -108,7 +119,7 @@ class PlanPanel(QWidget):
         sf = QFormLayout(stats)
         self.stat_labels: dict[str, QLabel] = {}
         for key, title in (("waypoints", "Waypoints"), ("length", "Path length"), ("duration", "Flight time"),
-                           ("area", "Area"), ("coverage", "Coverage")):
+                           ("area", "Area"), ("coverage", "Coverage"), ("pod", "Planned POD")):
             lab = QLabel("–")
             lab.setProperty("role", "stat")
             self.stat_labels[key] = lab
@@ -138,6 +149,11 @@ class PlanPanel(QWidget):
         self.angle_auto.toggled.connect(lambda v: self._angle_changed())
         self.vehicles.valueChanged.connect(lambda v: model.set_params(vehicles=int(v)))
         self.radius.valueChanged.connect(lambda v: model.set_params(radius_m=float(v)))
+        self.spacing_mode.currentIndexChanged.connect(
+            lambda _: model.set_params(spacing_mode=self.spacing_mode.currentData()))
+        self.overlap.valueChanged.connect(lambda v: model.set_params(side_overlap=float(v) / 100.0))
+        self.sweep_width.valueChanged.connect(lambda v: model.set_params(sweep_width_m=float(v)))
+        self.target_pod.valueChanged.connect(lambda v: model.set_params(target_pod=float(v)))
         model.subscribe(self._on_model)
         self._show_plan()
 
@@ -155,10 +171,18 @@ class PlanPanel(QWidget):
     def _show_params(self) -> None:
         p = self.model.params
         widgets = (self.pattern, self.spacing, self.alt, self.speed, self.angle, self.angle_auto, self.vehicles,
-                   self.radius)
+                   self.radius, self.spacing_mode, self.overlap, self.sweep_width, self.target_pod)
         blockers = [QSignalBlocker(w) for w in widgets]
         self.pattern.setCurrentIndex(max(0, self.pattern.findData(p.pattern)))
+        self.spacing_mode.setCurrentIndex(max(0, self.spacing_mode.findData(p.spacing_mode)))
         self.spacing.setValue(p.spacing_m)
+        self.spacing.setEnabled(p.spacing_mode == "spacing")
+        self.overlap.setValue(100 * p.side_overlap)
+        self.overlap.setEnabled(p.spacing_mode == "camera")
+        self.sweep_width.setValue(p.sweep_width_m)
+        self.target_pod.setValue(p.target_pod)
+        for w in (self.sweep_width, self.target_pod):
+            w.setEnabled(p.spacing_mode == "pod")
         self.alt.setValue(p.alt_m)
         self.speed.setValue(p.speed_m_s)
         self.angle_auto.setChecked(p.angle_deg is None)
@@ -205,6 +229,14 @@ class PlanPanel(QWidget):
         self.stat_labels["duration"].setText(fmt_duration(max(durations)) + each)
         self.stat_labels["area"].setText(f"{area / 1e4:.1f} ha" if area else "–")
         self.stat_labels["coverage"].setText(f"{100 * sum(cov) / len(cov):.0f} %" if any(cov) else "–")
+        info = self.model.spacing_used
+        pods = [p.stats.pod for p in plans if p.stats.pod]
+        pod = sum(pods) / len(pods) if pods else (info.pod if info else 0.0)
+        self.stat_labels["pod"].setText(f"{pod:.2f}" + (f"  (spacing {info.spacing_m:.1f} m)" if info else ""))
+        if info is not None and self.model.params.spacing_mode != "spacing":
+            blocker = QSignalBlocker(self.spacing)
+            self.spacing.setValue(info.spacing_m)  # show the spacing the camera / POD gave
+            del blocker
         self.save_btn.setEnabled(True)
         self.export_btn.setEnabled(True)
 
