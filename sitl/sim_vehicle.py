@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 PHYSICS_STEP_S = 0.05          # sim seconds per physics sub-step
 POSE_PERIOD_S = 0.05           # pose history resolution (20 Hz of sim time)
-LOOP_WAIT_S = 0.004            # wall seconds the loop waits for socket input
+LOOP_WAIT_S = (0.002, 0.02)    # wall seconds the loop waits for input: about 0.05 sim s, within these
 HEARTBEAT_PERIOD_S = 1.0
 TIMESYNC_PERIOD_S = 10.0
 MAX_POSES = 200_000            # about 2.7 hours of sim time at 20 Hz
@@ -52,7 +52,8 @@ MAX_POSES = 200_000            # about 2.7 hours of sim time at 20 Hz
 class SimConfig:
     """How to run a simulated vehicle.
 
-    ``home`` is (lat, lon, alt AMSL m, heading deg). Ports 0 mean "any free port". ``speedup``
+    ``home`` is (lat, lon, alt AMSL m, heading deg). Ports 0 mean "any free port"; SERIAL1 defaults to
+    SERIAL0 + 2 as in SITL. ``speedup``
     runs sim time that many times faster than the wall clock (when the host keeps up).
     ``readiness`` "fast" is ready to arm after ≈2 s of sim time; "realistic" follows the
     measured ArduCopter boot (GUIDED armable at ≈42 s). ``params`` overrides parameter defaults.
@@ -61,7 +62,7 @@ class SimConfig:
     home: tuple[float, float, float, float] = (-35.363261, 149.165230, 584.0, 353.0)
     speedup: float = 1.0
     tcp_port: int = 5760
-    serial1_port: int = 5762
+    serial1_port: int | None = None     # None: tcp_port + 2 like SITL (any free port when tcp_port is 0)
     host: str = "127.0.0.1"
     sysid: int = 1
     readiness: str = "fast"
@@ -115,6 +116,7 @@ class SimVehicle:
         self._next_pose = 0.0
         self._next_heartbeat = 0.9 * (0.05 if cfg.readiness == "fast" else 1.0)
         self._next_timesync = TIMESYNC_PERIOD_S
+        self._loop_wait = min(LOOP_WAIT_S[1], max(LOOP_WAIT_S[0], 0.05 / cfg.speedup))
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._announce_params = True
@@ -127,7 +129,8 @@ class SimVehicle:
         cfg = self.config
         try:
             self.ports.append(Port.tcp(0, cfg.sysid, cfg.host, cfg.tcp_port, accept_unsigned=True))
-            self.ports.append(Port.tcp(1, cfg.sysid, cfg.host, cfg.serial1_port, accept_unsigned=False))
+            serial1 = cfg.serial1_port if cfg.serial1_port is not None else (cfg.tcp_port + 2 if cfg.tcp_port else 0)
+            self.ports.append(Port.tcp(1, cfg.sysid, cfg.host, serial1, accept_unsigned=False))
             if cfg.udp_out is not None:
                 self.ports.append(Port.udp_out(2, cfg.sysid, cfg.udp_out, accept_unsigned=False))
         except OSError:
@@ -295,7 +298,7 @@ class SimVehicle:
     def _iterate(self) -> None:
         socks = [s for p in self.ports for s in p.sockets()]
         try:
-            readable, _, _ = select.select(socks, [], [], LOOP_WAIT_S)
+            readable, _, _ = select.select(socks, [], [], self._loop_wait)
         except (OSError, ValueError):
             readable = []
         dt = self.clock.advance()
