@@ -14,76 +14,14 @@ import time
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from link_helpers import ScriptedPeer
 from pymavlink import mavutil
-from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from groundcontrol import events as ev
 from groundcontrol.connection import parse_endpoint
 from groundcontrol.errors import LinkError
 from groundcontrol.vehicle import Vehicle
 from search_patterns.errors import InputError
-
-
-class ScriptedPeer:
-    """A TCP server that speaks as system 1 / component 1 when the test tells it to."""
-
-    def __init__(self) -> None:
-        self.server = socket.socket()
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(2)
-        self.port = self.server.getsockname()[1]
-        self.mav = mavlink.MAVLink(None, srcSystem=1, srcComponent=1)
-        self.mav.robust_parsing = True
-        self.conn: socket.socket | None = None
-        self.received: list = []
-        self._accepted = threading.Event()
-        threading.Thread(target=self._accept_loop, daemon=True).start()
-
-    def _accept_loop(self) -> None:
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            self.conn = conn
-            self._accepted.set()
-            threading.Thread(target=self._read_loop, args=(conn,), daemon=True).start()
-
-    def _read_loop(self, conn: socket.socket) -> None:
-        parser = mavlink.MAVLink(None)
-        parser.robust_parsing = True
-        while True:
-            try:
-                data = conn.recv(4096)
-            except OSError:
-                return
-            if not data:
-                return
-            self.received.extend(parser.parse_buffer(data) or [])
-
-    @property
-    def connection(self) -> str:
-        return f"tcp:127.0.0.1:{self.port}"
-
-    def send(self, msg, skip_seq: int = 0) -> None:
-        self._accepted.wait(5)
-        self.mav.seq = (self.mav.seq + skip_seq) % 256
-        buf = msg.pack(self.mav)
-        self.mav.seq = (self.mav.seq + 1) % 256
-        self.conn.sendall(buf)
-
-    def heartbeat(self, custom_mode: int = 0, armed: bool = False, status: int = 3) -> None:
-        self.send(self.mav.heartbeat_encode(2, 3, 81 | (128 if armed else 0), custom_mode, status))
-
-    def drop_client(self) -> None:
-        self._accepted.clear()
-        self.conn.close()
-
-    def close(self) -> None:
-        self.server.close()
-        if self.conn:
-            self.conn.close()
 
 
 @pytest.fixture
