@@ -31,9 +31,6 @@ def test_replacing_a_file_keeps_its_mode_and_explicit_mode_wins(tmp_path) -> Non
 def test_failed_write_leaves_old_file_and_no_temp_files(tmp_path) -> None:
     target = tmp_path / "area.geojson"
     write_atomic(target, "old")
-
-
-
     with pytest.raises(TypeError):
         write_atomic(target, 12345)  # type: ignore[arg-type]
     assert target.read_text() == "old"
