@@ -42,8 +42,7 @@ def create_key(path: str | Path) -> bytes:
         raise InputError("a signing key already exists here; delete it first to make a new one",
                          where=str(target))
     key = secrets.token_bytes(KEY_BYTES)
-    write_atomic(target, key.hex() + "\n")  # mkstemp creates it 0600; make sure anyway
-    os.chmod(target, 0o600)
+    write_atomic(target, key.hex() + "\n", mode=0o600)  # private from the first byte
     return key
 
 
