@@ -13,7 +13,6 @@ the newest timestamp the vehicle has signed with, and the link keeps us ahead of
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import stat
 import time
