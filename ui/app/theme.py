@@ -57,7 +57,8 @@ THEMES = {"light": (_LIGHT, map_layers.LIGHT), "dark": (_DARK, map_layers.DARK)}
 def apply_theme(app: QApplication, name: str, maps=()) -> None:
     """Style the whole application and recolour the given map views."""
     sheet, palette = THEMES.get(name, THEMES["light"])
-    app.setStyleSheet(sheet)
+    if app.styleSheet() != sheet:  # restyling re-polishes every widget: only when it changes
+        app.setStyleSheet(sheet)
     for m in maps:
         m.theme = palette
         m.update()
