@@ -13,10 +13,8 @@ Run: ``.venv/bin/python bench/telemetry.py``
 
 from __future__ import annotations
 
-import socket
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -68,38 +66,56 @@ def bare_parse_rate(packets: list[bytes]) -> tuple[float, int]:
     return best, n
 
 
+SENDER = """
+import socket, sys, time
+data = open(sys.argv[1], "rb").read()
+first = open(sys.argv[2], "rb").read()
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+conn, _ = srv.accept()
+conn.setblocking(False)
+while True:  # heartbeats until the station says go (one byte)
+    conn.sendall(first)
+    try:
+        if conn.recv(65536):
+            break
+    except BlockingIOError:
+        pass
+    time.sleep(0.1)
+conn.setblocking(True)
+t = time.time()
+conn.sendall(data)
+print(t, flush=True)
+time.sleep(30)
+"""
+
+
 def absorbed_rate(packets: list[bytes], tmp: Path) -> float:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    port = server.getsockname()[1]
+    """The packets come from a separate process (as from a radio or SITL), so the sender does
+    not compete with the link thread for the interpreter lock."""
+    import subprocess
+
     first_hb = next(p for p in packets if int.from_bytes(p[7:10], "little") == 0)
-    go = threading.Event()
-    sent_at = {}
-
-    def serve() -> None:
-        conn, _ = server.accept()
-        while not go.is_set():
-            conn.sendall(first_hb)
-            go.wait(0.1)
-        sent_at["t"] = time.perf_counter()
-        conn.sendall(b"".join(packets))
-        time.sleep(30)
-        conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    v = Vehicle.connect(f"tcp:127.0.0.1:{port}", tlog_path=tmp / "absorb.tlog", timeout=10, request_telemetry=False)
-    events = []
-    v.subscribe(events.append)  # an observer, like the GUI, receives every event
-    start_count = v.link.messages_in
-    go.set()
-    target = start_count + len(packets)
-    while v.link.messages_in < target:
-        time.sleep(0.001)
-    elapsed = time.perf_counter() - sent_at["t"]
-    v.close()
-    server.close()
-    return len(packets) / elapsed
+    (tmp / "data.bin").write_bytes(b"".join(packets))
+    (tmp / "hb.bin").write_bytes(first_hb)
+    proc = subprocess.Popen([sys.executable, "-c", SENDER, str(tmp / "data.bin"), str(tmp / "hb.bin")],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        v = Vehicle.connect(f"tcp:127.0.0.1:{port}", tlog_path=tmp / "absorb.tlog", timeout=10,
+                            request_telemetry=False)
+        events = []
+        v.subscribe(events.append)  # an observer, like the GUI, receives every event
+        target = v.link.messages_in + len(packets)
+        v.link.send_raw(b"\x00")  # go (not MAVLink; the sender only waits for a byte)
+        started = float(proc.stdout.readline())
+        while v.link.messages_in < target:
+            time.sleep(0.001)
+        elapsed = time.time() - started
+        v.close()
+        return len(packets) / elapsed
+    finally:
+        proc.kill()
 
 
 def upload_time(loss: float, count: int = 650) -> tuple[float, float]:

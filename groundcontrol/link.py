@@ -275,8 +275,9 @@ class Link:
                     self._last_rx = now
                     msgs = self.mav.parse_buffer(data)
                     if msgs:
+                        now, wall = time.monotonic(), time.time()  # one clock reading per read
                         for m in msgs:
-                            self._handle(m)
+                            self._handle(m, now, wall)
                 elif (t.reconnectable and self._transport is not None
                       and now - self._last_rx > self.silence_reconnect_s):
                     log.warning("no data on %s for %.0f s; reconnecting", self.endpoint, now - self._last_rx)
@@ -307,14 +308,15 @@ class Link:
         self.mav.buf = bytearray()  # throw away any half packet from the old connection
         self.mav.buf_index = 0
 
-    def _handle(self, m) -> None:
-        if m.get_type() == "BAD_DATA":
+    def _handle(self, m, now: float, wall: float) -> None:
+        kind = m.get_type()
+        if kind == "BAD_DATA":
             self.bad_packets += 1
             return
         self.messages_in += 1
         buf = m.get_msgbuf()
         if self.tlog is not None:
-            self.tlog.write(buf)
+            self.tlog.write(buf, wall)
         for obs in self._packet_observers:
             try:
                 obs(buf)
@@ -323,10 +325,9 @@ class Link:
         if buf[0] == 0xFD and buf[2] & 1:
             self._signed_packet(buf)
         sysid = m.get_srcSystem()
-        now = time.monotonic()
         state = self.states.get(sysid)
         if state is None:
-            if m.get_type() != "HEARTBEAT" or m.autopilot == MAV_AUTOPILOT_INVALID or m.type == MAV_TYPE_GCS:
+            if kind != "HEARTBEAT" or m.autopilot == MAV_AUTOPILOT_INVALID or m.type == MAV_TYPE_GCS:
                 self._wake_waiters(m)
                 return
             with self._vehicle_found:
@@ -337,9 +338,9 @@ class Link:
             self._loss[sysid].packet(m.get_seq(), now)
             with self._state_lock:
                 events = state.update(m, now)
-            if m.get_type() == "HEARTBEAT":
+            if kind == "HEARTBEAT":
                 self._pace_heartbeat(sysid, now)
-            if m.get_type() == "HEARTBEAT" and sysid in self._lost:
+            if kind == "HEARTBEAT" and sysid in self._lost:
                 outage = now - self._lost.pop(sysid)
                 events.append(ev.LinkRestored(sysid, now, outage))
             for e in events:
