@@ -91,12 +91,28 @@ def choose_area(polys: list[NamedPolygon], path: PathLike, name: str | None) -> 
     return SearchArea(main.polygon, tuple(exclusions), name=main.name or Path(src).stem, source=src)
 
 
-def read_text(path: PathLike) -> str:
+#: Area and plan files are kilobytes to a few megabytes; a file past this is refused before it is read,
+#: so a wrong file (a video, a disk image) cannot exhaust the laptop's memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def read_bytes(path: PathLike) -> bytes:
+    """The file's bytes, refusing missing files and files larger than MAX_FILE_BYTES by name."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{size / 2**20:,.0f} MiB is larger than an area or plan file can be "
+                             f"({MAX_FILE_BYTES / 2**20:.0f} MiB at most)", where=str(path))
+        return p.read_bytes()
     except FileNotFoundError as exc:
         raise InputError("file not found", where=str(path)) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a folder, not a file", where=str(path)) from exc
+
+
+def read_text(path: PathLike) -> str:
+    data = read_bytes(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -38,7 +38,7 @@ def write_plan_gpx(plan: Plan, path: PathLike, area: SearchArea | None = None) -
 def read_plan_gpx(path: PathLike) -> Plan:
     try:
         g = gpxpy.parse(read_text(path))
-    except gpxpy.gpx.GPXException as exc:
+    except (gpxpy.gpx.GPXException, ValueError) as exc:  # gpxpy lets XML parser errors through as ValueError
         raise InputError(f"not a valid GPX file: {exc}", where=str(path)) from exc
     home = None
     others = []

@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
+import zlib
 
 from lxml import etree
 
 from search_patterns.area import SearchArea
 from search_patterns.atomic import write_atomic
 from search_patterns.errors import InputError
-from search_patterns.formats.common import EXCLUSION_NAME, NamedPolygon, PathLike, choose_area, make_polygon
+from search_patterns.formats.common import (
+    EXCLUSION_NAME,
+    MAX_FILE_BYTES,
+    NamedPolygon,
+    PathLike,
+    choose_area,
+    make_polygon,
+    read_bytes,
+)
 from search_patterns.plan import Plan, Waypoint
 
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -29,11 +37,7 @@ def _local(tag: object) -> str:
 
 
 def _kml_bytes(path: PathLike) -> bytes:
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError("file not found", where=str(path)) from exc
+    data = read_bytes(path)
     if data[:2] == b"PK":  # KMZ: a zip whose main document is doc.kml (or the first .kml)
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -41,9 +45,16 @@ def _kml_bytes(path: PathLike) -> bytes:
                 if not names:
                     raise InputError("KMZ archive holds no .kml document", where=str(path))
                 main = "doc.kml" if "doc.kml" in names else sorted(names)[0]
-                return z.read(main)
-        except zipfile.BadZipFile as exc:
-            raise InputError("damaged KMZ (zip) archive", where=str(path)) from exc
+                # a zip bomb says (or lies about) its size: read at most the limit plus one byte
+                with z.open(main) as member:
+                    kml = member.read(MAX_FILE_BYTES + 1)
+                if len(kml) > MAX_FILE_BYTES:
+                    raise InputError(f"{main} inside the KMZ unpacks to more than {MAX_FILE_BYTES // 2**20} MiB",
+                                     where=str(path))
+                return kml
+        except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplementedError, RuntimeError,
+                OSError) as exc:  # zipfile raises all of these on damaged archives
+            raise InputError(f"damaged KMZ (zip) archive ({exc})", where=str(path)) from exc
     return data
 
 
