@@ -82,6 +82,7 @@ class PlanPanel(QWidget):
 
         params = QGroupBox("Pattern")
         f = QFormLayout(params)
+        self.form = f
         self.pattern = QComboBox()
         self.pattern.addItem("Lawnmower (parallel sweeps)", "lawnmower")
         self.pattern.addItem("Expanding square (from LKP)", "expanding_square")
@@ -95,7 +96,8 @@ class PlanPanel(QWidget):
         self.target_pod = QDoubleSpinBox(decimals=2, minimum=0.05, maximum=0.99, singleStep=0.05)
         self.alt = QDoubleSpinBox(decimals=0, minimum=5.0, maximum=120.0, singleStep=5.0, suffix=" m")
         self.speed = QDoubleSpinBox(decimals=1, minimum=1.0, maximum=30.0, singleStep=1.0, suffix=" m/s")
-        angle_row = QHBoxLayout()
+        angle_row = self.angle_row = QHBoxLayout()
+        angle_row.setContentsMargins(0, 0, 0, 0)
         self.angle_auto = QCheckBox("auto")
         self.angle = QDoubleSpinBox(decimals=0, minimum=0.0, maximum=179.0, singleStep=5.0, suffix=" °")
         angle_row.addWidget(self.angle)
@@ -183,6 +185,12 @@ class PlanPanel(QWidget):
         self.target_pod.setValue(p.target_pod)
         for w in (self.sweep_width, self.target_pod):
             w.setEnabled(p.spacing_mode == "pod")
+        # only the fields that matter for this pattern and spacing choice are shown
+        lawn = p.pattern == "lawnmower"
+        for widget, shown in ((self.overlap, p.spacing_mode == "camera"), (self.sweep_width, p.spacing_mode == "pod"),
+                              (self.target_pod, p.spacing_mode == "pod"), (self.radius, not lawn),
+                              (self.vehicles, lawn), (self.angle_row, lawn)):
+            self.form.setRowVisible(widget, shown)
         self.alt.setValue(p.alt_m)
         self.speed.setValue(p.speed_m_s)
         self.angle_auto.setChecked(p.angle_deg is None)
