@@ -173,3 +173,24 @@ def test_650_item_mission_survives_20pc_loss_5pc_duplication_and_reordering_exac
         assert all(got[s][3] == 3 for s in range(1, 650))
         assert proxy.stats.dropped > 100 and proxy.stats.duplicated > 10 and proxy.stats.reordered > 10
         c.close()
+
+
+def test_udp_proxy_carries_a_vehicles_udp_telemetry_and_commands_and_can_black_out():
+    gcs_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    gcs_sock.bind(("127.0.0.1", 0))
+    gcs_port = gcs_sock.getsockname()[1]
+    gcs_sock.close()
+    gcs = mavutil.mavlink_connection(f"udpin:127.0.0.1:{gcs_port}", source_system=255, source_component=190)
+    with FaultyProxy(upstream=("127.0.0.1", gcs_port), transport="udp", seed=5) as proxy, \
+            SimVehicle(SimConfig(speedup=20, tcp_port=0, udp_out=("127.0.0.1", proxy.port))):
+        assert gcs.wait_heartbeat(timeout=5) is not None
+        gcs.mav.command_long_send(1, 1, 512, 0, 148, 0, 0, 0, 0, 0, 0)
+        ack = gcs.recv_match(type="COMMAND_ACK", blocking=True, timeout=5)
+        assert ack is not None and ack.result == 0
+        proxy.blackout(1.0)
+        time.sleep(0.1)
+        while gcs.recv_match(blocking=False) is not None:
+            pass
+        assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=0.5) is None
+        assert gcs.recv_match(type="HEARTBEAT", blocking=True, timeout=3) is not None, "back after the blackout"
+    gcs.close()

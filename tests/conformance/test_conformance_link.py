@@ -176,3 +176,23 @@ def test_signing_signs_everything_and_the_second_port_ignores_unsigned_commands(
     finally:
         w.close()
         w2.close()
+
+
+UNREQUESTED = {"HEARTBEAT", "STATUSTEXT", "PARAM_VALUE", "TIMESYNC", "HOME_POSITION", "GPS_GLOBAL_ORIGIN",
+               "SYS_STATUS"}
+
+
+def test_nothing_but_heartbeats_and_announcements_arrive_until_streams_are_requested(vehicle):
+    w = Wire(vehicle.connection, vehicle.speedup)
+    try:
+        kinds = {m.get_type() for m in w.collect(8.0)}
+        assert "HEARTBEAT" in kinds
+        assert kinds <= UNREQUESTED, f"unrequested: {kinds - UNREQUESTED}"
+        w.request_streams(4)
+        assert w.recv("ATTITUDE", 5) is not None
+        w.conn.mav.request_data_stream_send(1, 1, 0, 4, 0)   # ALL, stop
+        w.collect(1.0)
+        kinds = {m.get_type() for m in w.collect(4.0)}
+        assert kinds <= UNREQUESTED, f"still streaming: {kinds - UNREQUESTED}"
+    finally:
+        w.close()
