@@ -64,8 +64,13 @@ class ReturnReserve:
         if pct is None or not snap.armed:
             self._history.clear()
             return ReserveState("unknown", pct, None, "battery or flight state unknown")
-        self._history.append((snap.time, pct))
-        while self._history and snap.time - self._history[0][0] > self.policy.window_s:
+        # The vehicle's own clock: consumption per second must be in the same seconds as the
+        # return time computed from its speed (a sped-up simulator runs faster than ours).
+        t = snap.vehicle_time if snap.vehicle_time is not None else snap.time
+        if self._history and t < self._history[-1][0]:
+            self._history.clear()  # the vehicle rebooted
+        self._history.append((t, pct))
+        while self._history and t - self._history[0][0] > self.policy.window_s:
             self._history.popleft()
         needed = self.needed_pct(snap)
         if needed is None:

@@ -50,6 +50,7 @@ class VehicleSnapshot:
     system_id: int
     time: float  # time.monotonic() when the snapshot was taken
     wall_time: float
+    vehicle_time: float | None = None  # seconds since the vehicle booted, by its own clock
     link: LinkHealth = field(default_factory=LinkHealth)
     vehicle_type: int | None = None
     autopilot: int | None = None

@@ -119,6 +119,7 @@ class VehicleState:
         v["lat"], v["lon"] = m.lat / 1e7, m.lon / 1e7
         v["alt_amsl"], v["alt_rel"] = m.alt * 1e-3, m.relative_alt * 1e-3
         v["vn"], v["ve"], v["vd"] = m.vx * 0.01, m.vy * 0.01, m.vz * 0.01
+        v["vehicle_time"] = m.time_boot_ms / 1000.0
         self.stamps["position"] = now
 
     def _attitude(self, m, now):

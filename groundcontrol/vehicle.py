@@ -273,8 +273,8 @@ class Vehicle:
                 return
             snap = e.snapshot
             r = reserve.update(snap)
-            if r.level == "ok":
-                flags["warned"] = False
+            if r.level == "ok" and r.remaining_pct > r.needed_pct + 1.5 * reserve.policy.warn_margin_pct:
+                flags["warned"] = False  # clearly fine again (hysteresis: no warning every few seconds)
             elif r.level == "warn" and not flags["warned"]:
                 flags["warned"] = True
                 self.link.publish(ev.ReserveWarning(self.system_id, e.time, r.remaining_pct, r.needed_pct, r.message))
