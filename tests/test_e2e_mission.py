@@ -132,13 +132,16 @@ def test_bad_scenario_is_refused_in_one_line_before_anything_starts(tmp_path: Pa
     assert not (tmp_path / "never").exists()
 
 
-def test_shipped_scenarios_plan_inside_their_areas() -> None:
-    from ui.mission.planning import plan_for_vehicles
+def test_forest_plan_and_the_way_home_stay_out_of_the_no_fly_zone() -> None:
+    from shapely.geometry import LineString
+
+    from ui.mission.planning import NO_FLY_CLEARANCE_M, plan_for_vehicles
 
     sc = load_scenario(find_scenario("forest-edge"))
     (plan,) = plan_for_vehicles(sc)
-    from shapely.geometry import LineString
-
-    path = LineString([(w.lon, w.lat) for w in plan.waypoints])
+    home = (sc.home.lon, sc.home.lat)
+    # take-off climbs over home, then waypoints, then RTL flies straight home from the last one
+    path = LineString([home, *[(w.lon, w.lat) for w in plan.waypoints], home])
+    proj = sc.area.projection()
     for ex in sc.area.exclusions:
-        assert not path.intersects(ex), "the plan never enters the no-fly zone"
+        assert proj.geometry_to_local(path).distance(proj.geometry_to_local(ex)) >= NO_FLY_CLEARANCE_M - 0.5
