@@ -14,35 +14,75 @@ import math
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
+from search_patterns.errors import PlanningError
 from search_patterns.routing import Router
 
-MAX_ROUNDS = 3
+MAX_ROUNDS = 4
 MAX_SPURS_PER_ROUND = 200
 
 
-def _insert_spur(path: list[tuple[float, float]], target: tuple[float, float],
+def _insert_spur(path: list[tuple[float, float]], targets: list[tuple[float, float]],
                  router: Router) -> list[tuple[float, float]]:
+    """Leave the path at its point nearest ``targets[0]``, fly through the targets, come back there."""
     xy = np.asarray(path)
     a, b = xy[:-1], xy[1:]
     ab = b - a
     ll = np.maximum((ab ** 2).sum(axis=1), 1e-12)
-    t = np.clip(((np.asarray(target) - a) * ab).sum(axis=1) / ll, 0.0, 1.0)
+    first = np.asarray(targets[0])
+    t = np.clip(((first - a) * ab).sum(axis=1) / ll, 0.0, 1.0)
     proj = a + ab * t[:, None]
-    d = np.hypot(*(proj - np.asarray(target)).T)
-    # the nearest point of the path from which the target can be reached
-    for i in np.argsort(d, kind="stable")[:8]:
+    d = np.hypot(*(proj - first).T)
+    for i in np.argsort(d, kind="stable")[:8]:  # the nearest path point the targets can be reached from
         q = (float(proj[i, 0]), float(proj[i, 1]))
+        spur = [q]
         try:
-            out = router.path(q, target)
-        except Exception:  # noqa: BLE001 - unreachable from here: try the next nearest
+            for tgt in [*targets, q]:
+                spur.extend(router.path(spur[-1], tgt)[1:])
+        except PlanningError:
             continue
-        back = out[::-1]
-        spur = [q, *out[1:], *back[1:]]
         return path[:i + 1] + spur + path[i + 1:]
     return path
+
+
+def _targets(comp: BaseGeometry, line: LineString, half_width_m: float,
+             reach: float) -> tuple[float, list[tuple[float, float]]] | None:
+    """Points to fly through to sweep one leftover, or None when it is within reach already.
+
+    The leftover is swept like a small lawnmower along its own long axis: a thin strip
+    becomes one leg down its middle, a wider patch a few short legs.
+    """
+    from search_patterns.lawnmower import transect_pieces  # lawnmower imports this module
+
+    # the farthest point may lie along an edge, between two vertices: sample the edges
+    pts = shapely.get_coordinates(shapely.segmentize(comp, max(half_width_m / 4.0, 0.5)))
+    if len(pts) == 0:
+        return None
+    # ... or inside it, when the path runs all round it (then it is the centre of its largest inscribed circle)
+    centre = shapely.get_point(shapely.maximum_inscribed_circle(comp, max(half_width_m / 20.0, 0.1)), 0)
+    pts = np.vstack([pts, shapely.get_coordinates(centre)])
+    dist = shapely.distance(line, shapely.points(pts))
+    k = int(np.argmax(dist))
+    if dist[k] <= reach:
+        return None
+    rect = np.asarray(comp.minimum_rotated_rectangle.exterior.coords)
+    if len(rect) < 5:
+        return float(dist[k]), [(float(pts[k, 0]), float(pts[k, 1]))]
+    d = np.diff(rect[:3], axis=0)
+    long_side = d[0] if np.hypot(*d[0]) >= np.hypot(*d[1]) else d[1]
+    bearing = math.degrees(math.atan2(long_side[0], long_side[1])) % 180.0
+    targets: list[tuple[float, float]] = []
+    for t, legs in enumerate(transect_pieces(comp, 2.0 * half_width_m, bearing)):
+        ordered = legs if t % 2 == 0 else legs[::-1, ::-1]
+        for seg in ordered:
+            targets.extend((float(p[0]), float(p[1])) for p in seg)
+    if not targets:
+        targets = [(float(pts[k, 0]), float(pts[k, 1]))]
+    if line.distance(Point(targets[-1])) < line.distance(Point(targets[0])):
+        targets.reverse()
+    return float(dist[k]), targets
 
 
 def add_spurs(path: list[tuple[float, float]], region: BaseGeometry, half_width_m: float, router: Router,
@@ -55,29 +95,26 @@ def add_spurs(path: list[tuple[float, float]], region: BaseGeometry, half_width_
         line = LineString(path)
         swath = shapely.buffer(line, half_width_m, quad_segs=8)
         left = shapely.difference(region, swath)
-        targets = []
+        todo = []
         for comp in shapely.get_parts(left):
-            if comp.is_empty or comp.area < 1e-6:
+            if comp.is_empty or comp.geom_type != "Polygon" or comp.area < 1e-6:
                 continue
-            pts = shapely.get_coordinates(comp)
-            dist = shapely.distance(line, shapely.points(pts))
-            k = int(np.argmax(dist))
-            if dist[k] > reach:
-                targets.append((float(dist[k]), (float(pts[k, 0]), float(pts[k, 1]))))
-        if not targets:
+            found = _targets(comp, line, half_width_m, reach)
+            if found is not None:
+                todo.append(found)
+        if not todo:
             break
-        targets.sort(reverse=True)
-        added = []
-        for _, tgt in targets[:MAX_SPURS_PER_ROUND]:
-            # one spur can serve several leftovers: skip those it already reached
-            if any(math.dist(tgt, a) <= half_width_m for a in added):
+        todo.sort(key=lambda t: -t[0])
+        added: list[tuple[float, float]] = []
+        for _, tgts in todo[:MAX_SPURS_PER_ROUND]:
+            tgts = [t for t in tgts if router.visible(t, t)]
+            # one spur can serve several leftovers: skip those another already reached
+            if not tgts or all(any(math.dist(t, a) <= half_width_m for a in added) for t in tgts):
                 continue
-            if not router.visible(tgt, tgt):
-                continue
-            new = _insert_spur(path, tgt, router)
+            new = _insert_spur(path, tgts, router)
             if new is not path:
                 path = new
-                added.append(tgt)
+                added.extend(tgts)
         if not added:
             break
     out: list[tuple[float, float]] = []
