@@ -218,8 +218,6 @@ class Sortie:
         n_wp = len(self.plan.waypoints)
         limit = self.scenario.time_limit_s
         ever_lost = False  # waypoint progress after a blackout is not trusted for the resume point
-        from dataclasses import replace as dc_replace
-
         from groundcontrol.reserve import ReturnReserve
 
         reserve = ReturnReserve()
@@ -249,9 +247,9 @@ class Sortie:
             if reached > res.last_wp_reached and not self._rtl_sent and not ever_lost:
                 res.last_wp_reached = reached
             self._fire_scenario_events(t, res.last_wp_reached)
-            # the station's return-home reserve, on mission time so a sped-up drain is read right
+            # the station's return-home reserve (it reads the drain on the vehicle's own clock)
             if not lost_now and res.last_wp_reached < n_wp and not self._rtl_sent:
-                state = reserve.update(dc_replace(snap, time=t))
+                state = reserve.update(snap)
                 if state.level != reserve_level and state.level in ("warn", "rtl"):
                     self.emit("reserve", state.message, "critical" if state.level == "rtl" else "warning")
                     if state.level == "rtl" and res.airborne:
