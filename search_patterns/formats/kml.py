@@ -127,7 +127,7 @@ def read_area_kml(path: PathLike, name: str | None = None) -> SearchArea:
 # ---------------------------------------------------------------- writing
 
 def _E(tag: str, *children: etree._Element, text: str | None = None, **attrs: str) -> etree._Element:
-    el = etree.Element(f"{{{KML_NS}}}{tag}", **attrs)
+    el = etree.Element(f"{{{KML_NS}}}{tag}", nsmap={None: KML_NS}, **attrs)
     if text is not None:
         el.text = text
     el.extend(children)
@@ -165,7 +165,12 @@ def _styles() -> list[etree._Element]:
 
 def area_kml(area: SearchArea) -> bytes:
     doc = _E("Document", _E("name", text=area.name), *_styles(), *_area_placemarks(area))
-    return etree.tostring(_E("kml", doc), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return _serialise(_E("kml", doc))
+
+
+def _serialise(root: etree._Element) -> bytes:
+    etree.cleanup_namespaces(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def plan_kml(plan: Plan, area: SearchArea | None = None) -> bytes:
@@ -186,8 +191,7 @@ def plan_kml(plan: Plan, area: SearchArea | None = None) -> bytes:
                         _E("Point", _E("coordinates", text=f"{plan.home[1]:.9f},{plan.home[0]:.9f},0"))))
     if area is not None:
         items.append(_E("Folder", _E("name", text="area"), *_area_placemarks(area)))
-    return etree.tostring(_E("kml", _E("Document", *items)), xml_declaration=True, encoding="UTF-8",
-                          pretty_print=True)
+    return _serialise(_E("kml", _E("Document", *items)))
 
 
 def _write(path: PathLike, kml: bytes) -> None:
