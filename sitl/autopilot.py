@@ -79,6 +79,7 @@ class Autopilot:
         self.gimbal_yaw = 0.0
         self._roi: tuple[float, float, float] | None = None
         self.failsafes = Failsafes(self)
+        self._yaw_align_at: float | None = None
 
     # ---------------------------------------------------------------- helpers for collaborators
     def text(self, severity: int, text: str) -> None:
@@ -290,7 +291,14 @@ class Autopilot:
             self._fly(dt)
         elif f.airborne:
             f.fall(dt)
+        was_on_ground = f.on_ground
         touchdown = f.integrate(dt)
+        if was_on_ground and f.airborne and self._yaw_align_at is None:
+            self._yaw_align_at = now + 2.0   # EKF in-flight yaw alignment, ≈5.6 s after arming (measured)
+        if self._yaw_align_at is not None and self._yaw_align_at > 0 and now >= self._yaw_align_at:
+            self._yaw_align_at = -1.0        # once per boot
+            for imu in (0, 1):
+                self.text(SEV_INFO, f"EKF3 IMU{imu} MAG0 in-flight yaw alignment complete")
         if touchdown is not None:
             self.text(SEV_INFO, f"SIM Hit ground at {touchdown:.2f} m/s")
             self._landed_at = now

@@ -48,15 +48,21 @@ def test_realistic_readiness_refuses_guided_arming_until_the_ekf_uses_gps_at_abo
             w.close()
 
 
-def test_mission_upload_right_after_boot_gets_no_space_only_0_items():
+def test_right_after_boot_missions_get_no_space_and_home_is_not_known_yet():
     with _sim(speedup=1.0, readiness="realistic") as sim:
-        c = mavutil.mavlink_connection(sim.connection_string, source_system=255, source_component=190)
-        c.mav.mission_count_send(1, 1, 3, 0)
-        ack = c.recv_match(type="MISSION_ACK", blocking=True, timeout=2)
-        assert ack is not None and ack.type == 4
-        assert sim.sim_time < 2.35, "answered before 'ArduPilot Ready'"
-        assert ("Only 0 items are supported" in [t for _, _, t in sim.texts])
-        c.close()
+        w = Wire(sim.connection_string, 1.0)
+        try:
+            w.conn.mav.mission_count_send(1, 1, 3, 0)
+            ack = w.recv("MISSION_ACK", 2)
+            assert ack is not None and ack.type == 4
+            assert w.wait_text("Only 0 items are supported", 1) == (4, "Only 0 items are supported")
+            assert w.command(300, 0, 0, sim_timeout=1) == 4
+            assert w.wait_text("Mode change to AUTO failed: init failed", 1) is not None
+            assert w.command(512, 242, sim_timeout=1) == 0, "HOME_POSITION request is accepted..."
+            assert w.recv("HOME_POSITION", 1, silence=True) is None, "...but there is no home to send yet"
+            assert sim.sim_time < 2.35, "all of this before 'ArduPilot Ready'"
+        finally:
+            w.close()
 
 
 def test_pose_history_records_the_true_flight_and_interpolates_between_samples():

@@ -198,3 +198,17 @@ def test_nothing_but_heartbeats_and_announcements_arrive_until_streams_are_reque
         assert kinds <= UNREQUESTED, f"still streaming: {kinds - UNREQUESTED}"
     finally:
         w.close()
+
+
+def test_signing_cannot_be_set_up_while_armed(vehicle):
+    w = Wire(vehicle.connection, vehicle.speedup)
+    try:
+        w.wait_ready()
+        assert w.arm() == 0
+        w.conn.mav.setup_signing_send(1, 1, bytes(range(32)), int((time.time() - 1420070400) * 100_000))
+        assert w.wait_text("ERROR: Won't setup signing when armed") == (4, "ERROR: Won't setup signing when armed")
+        hb = w.heartbeat(3)
+        assert not hb.get_header().incompat_flags & 1, "still unsigned"
+        assert w.disarm() == 0
+    finally:
+        w.close()
