@@ -10,7 +10,6 @@ from sitl.scenario import load_scenario
 from ui.app import mission_window
 from ui.mission.runner import MissionOptions, MissionRunner
 
-
 # a small field so the whole run (plan, fly, detect, cover, report) takes seconds
 TINY = """
 format: 1
