@@ -36,6 +36,14 @@ MISSION_ACK_NAMES = {
 GLOBAL_FRAMES = frozenset({0, 3, 5, 6, 10, 11})
 # INT frames the vehicle stores (and returns) in their plain form.
 FRAME_ON_DOWNLOAD = {5: 0, 6: 3, 11: 10}
+class MissionTooLarge(MissionError):
+    """The vehicle has no room for the mission; ``limit`` is how many items it holds."""
+
+    def __init__(self, limit: int, message: str) -> None:
+        self.limit = limit
+        super().__init__(message)
+
+
 _ONLY_N = re.compile(r"Only (\d+) items are supported")
 
 
@@ -168,7 +176,7 @@ def upload(link: Link, sysid: int, compid: int, items: Sequence[MissionItem], *,
                         if found:
                             limit_text = int(found.group(1))
                 if limit_text and count > limit_text:
-                    raise MissionError(f"mission upload: the vehicle holds at most {limit_text} items "
+                    raise MissionTooLarge(limit_text, f"mission upload: the vehicle holds at most {limit_text} items "
                                        f"(including home) and the plan has {count}; split the plan")
                 if time.monotonic() - start > ready_timeout:
                     raise MissionError("mission upload: the vehicle's mission storage is not ready "

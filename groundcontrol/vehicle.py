@@ -179,7 +179,11 @@ class Vehicle:
         """Upload and (by default) read back and compare. ``progress(done, total)`` is called
         for the upload and again for the verification download."""
         items = list(items)
-        mission_protocol.upload(self.link, self.system_id, self.component_id, items, progress=progress)
+        try:
+            mission_protocol.upload(self.link, self.system_id, self.component_id, items, progress=progress)
+        except mission_protocol.MissionTooLarge as exc:
+            self.mission_limit = exc.limit  # pre-flight checks use it from now on
+            raise
         if verify and items:
             mission_protocol.verify(self.link, self.system_id, self.component_id, items, progress=progress)
 

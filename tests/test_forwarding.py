@@ -9,6 +9,7 @@ import dronekit
 import pytest
 from link_helpers import eventually, small_plan, vehicle  # noqa: F401 - fixture
 
+from groundcontrol import events as ev
 from groundcontrol.vehicle import Vehicle
 from search_patterns.errors import InputError
 from search_patterns.geo import haversine_m
@@ -33,6 +34,8 @@ def test_dronekit_client_follows_our_flight_and_its_commands_reach_the_vehicle(v
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
 
+        finished = []
+        v.subscribe(lambda e: finished.append(e) if isinstance(e, ev.MissionFinished) else None)
         items = small_plan(legs=((60, 0), (60, 60)), alt=12).mission_items(rtl=False)
         v.upload_mission(items)
         v.wait_armable(60)
@@ -44,6 +47,7 @@ def test_dronekit_client_follows_our_flight_and_its_commands_reach_the_vehicle(v
                    and (v.snapshot().groundspeed or 9) < 0.3, 120 / vehicle.speedup + 20)
         eventually(lambda: haversine_m(dk.location.global_frame.lat, dk.location.global_frame.lon,
                                        last.x, last.y) < 2, 5)
+        eventually(lambda: finished, 5)  # the station says the mission is done
         stop.set()
         watcher.join(2)
         ours = v.snapshot()

@@ -223,3 +223,23 @@ def test_signing_asked_for_but_not_taken_by_the_vehicle_refuses_to_connect(peer)
         assert any(m.get_type() == "SETUP_SIGNING" for m in peer.received)
     finally:
         stop.set()
+
+
+def test_telemetry_falls_back_to_data_streams_when_message_intervals_are_not_acknowledged(peer):
+    v = _connect(peer)
+    try:
+        v.commander.long = _fast_no_answer(v.commander.long)
+        assert v.request_telemetry() == "data_stream"
+        assert _eventually(lambda: {m.req_stream_id for m in peer.received
+                                    if m.get_type() == "REQUEST_DATA_STREAM"} == {2, 6, 10, 11, 12})
+        asked = [m for m in peer.received if m.get_type() == "COMMAND_LONG" and m.command == 511]
+        assert asked and asked[0].param1 == 33  # it did try SET_MESSAGE_INTERVAL first
+    finally:
+        v.close()
+
+
+def _fast_no_answer(long):
+    """The same command sender with a short wait, so the test does not sit out full timeouts."""
+    def quick(action, command, params=(), **kw):
+        return long(action, command, params, timeout=0.2, attempts=1)
+    return quick

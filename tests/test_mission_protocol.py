@@ -42,6 +42,7 @@ def test_a_plan_over_the_vehicle_limit_is_refused_with_the_limit(station):
     items = [MissionItem(mi.MAV_CMD_NAV_WAYPOINT, x=HOME[0] + i * 1e-5, y=HOME[1], z=20) for i in range(651)]
     with pytest.raises(MissionError, match="at most 650 items"):
         station.upload_mission(items)
+    assert station.mission_limit == 650  # remembered for the pre-flight size check
 
 
 def test_an_item_the_vehicle_cannot_fly_is_named_in_the_error(station):
