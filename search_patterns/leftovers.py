@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from search_patterns.errors import PlanningError
 from search_patterns.routing import Router
+from search_patterns.stats import swath
 
 MAX_ROUNDS = 4
 MAX_SPURS_PER_ROUND = 200
@@ -93,8 +94,7 @@ def add_spurs(path: list[tuple[float, float]], region: BaseGeometry, half_width_
     reach = half_width_m + tolerance_m
     for _ in range(MAX_ROUNDS):
         line = LineString(path)
-        swath = shapely.buffer(line, half_width_m, quad_segs=8)
-        left = shapely.difference(region, swath)
+        left = shapely.difference(region, swath(line, half_width_m, quad_segs=8))
         todo = []
         for comp in shapely.get_parts(left):
             if comp.is_empty or comp.geom_type != "Polygon" or comp.area < 1e-6:

@@ -50,6 +50,16 @@ def flight_time_s(xy: np.ndarray, speed_m_s: float, turn_cost_s: float = DEFAULT
     return path_length(xy) / speed_m_s + turn_cost_s * count_turns(xy)
 
 
+def swath(line: BaseGeometry, half_width_m: float, quad_segs: int = 4) -> BaseGeometry:
+    """The ground within ``half_width_m`` of a path, as a valid polygon.
+
+    A path that doubles back on itself (a spur out and back) can make GEOS buffer a
+    polygon that later overlay operations reject; we repair it rather than fail a plan.
+    """
+    out = shapely.buffer(line, half_width_m, quad_segs=quad_segs)
+    return out if shapely.is_valid(out) else shapely.make_valid(out)
+
+
 def covered_fraction(xy: np.ndarray, region_local: BaseGeometry, half_width_m: float) -> float:
     """Fraction of ``region_local`` within ``half_width_m`` of the polyline ``xy``."""
     total = region_local.area
@@ -58,8 +68,7 @@ def covered_fraction(xy: np.ndarray, region_local: BaseGeometry, half_width_m: f
     if len(xy) == 0:
         return 0.0
     line = Point(xy[0]) if len(xy) == 1 else LineString(xy)
-    swath = shapely.buffer(line, half_width_m, quad_segs=4)
-    return float(min(1.0, shapely.intersection(region_local, swath).area / total))
+    return float(min(1.0, shapely.intersection(region_local, swath(line, half_width_m)).area / total))
 
 
 def plan_stats(xy: np.ndarray, region_local: BaseGeometry, spacing: SpacingInfo, *, speed_m_s: float,
