@@ -200,6 +200,8 @@ class FlyPanel(QWidget):
             self.window.map_state.set_view(views[0].lat, views[0].lon, max(self.window.map_state.zoom, 16.0))
         self.window.overlays.set("vehicles", views)
         self.window.show_link_lost(bool(lost), "LINK LOST: " + ", ".join(lost) if lost else "")
+        for key, entry in self.fleet.entries.items():
+            self.window.vehicle_status(key, entry.snapshot, entry.link_lost)
         self._show_status()
 
     def add_message(self, text: str, alarming: bool = False) -> None:

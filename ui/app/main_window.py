@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.settings_path = settings_path
         self.asker = asker or Asker(self)
         self._mission_dir: Path | None = None
+        self._vehicle_labels: dict[str, QLabel] = {}
         s = self.settings
 
         lat, lon, zoom = s.map_view or (0.0, 0.0, 3.0)
@@ -272,6 +273,23 @@ class MainWindow(QMainWindow):
     def _on_view(self, event: str, value) -> None:
         if event == "cursor":
             self.cursor_label.setText(format_latlon(*value) if value else "")
+
+    def vehicle_status(self, key: str, snap, link_lost: bool) -> None:
+        """One compact line per vehicle in the status bar: mode, armed, battery, GPS, heartbeat age."""
+        label = self._vehicle_labels.get(key)
+        if label is None:
+            label = self._vehicle_labels[key] = QLabel()
+            self.statusBar().insertPermanentWidget(0, label)
+        if snap is None:
+            label.setText(f"{key}: connecting")
+            return
+        hb = snap.link.heartbeat_age
+        parts = [key, snap.mode or "?", "ARMED" if snap.armed else "disarmed",
+                 f"{snap.battery_pct:.0f}%" if snap.battery_pct is not None else "batt ?",
+                 f"GPS {snap.gps_fix if snap.gps_fix is not None else '?'}/{snap.gps_satellites or 0}",
+                 "LINK LOST" if link_lost else (f"hb {hb:.1f}s" if hb is not None else "hb ?")]
+        label.setText("  ".join(parts) + "  |")
+        label.setStyleSheet("color: #ff5050;" if link_lost else "")
 
     def show_link_lost(self, lost: bool, text: str = "LINK LOST") -> None:
         """The unmistakable banner over the map; hidden again when the link returns."""

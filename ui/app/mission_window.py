@@ -102,6 +102,7 @@ def run_mission_in_app(runner: Any, *, resume: bool = False) -> Any:
                                          f"{name} {snap.mode or ''}", not snap.link.lost))
             if snap.link.lost:
                 lost.append(name)
+            window.vehicle_status(name, snap, snap.link.lost)
         window.overlays.set("vehicles", views)
         if snaps:
             first = sorted(snaps)[0]
