@@ -145,3 +145,20 @@ def test_forest_plan_and_the_way_home_stay_out_of_the_no_fly_zone() -> None:
     proj = sc.area.projection()
     for ex in sc.area.exclusions:
         assert proj.geometry_to_local(path).distance(proj.geometry_to_local(ex)) >= NO_FLY_CLEARANCE_M - 0.5
+
+
+def test_demo_with_a_missing_ardupilot_binary_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "ARDUPILOT_SITL": str(tmp_path / "no-arducopter")}
+    env.pop("DISPLAY", None)
+    res = subprocess.run([sys.executable, "-m", "ui.cli", "demo", "--out", str(tmp_path / "d")], capture_output=True,
+                         text=True, timeout=60, env=env)
+    assert res.returncode == 1
+    assert res.stderr.strip().count("\n") == 0 and "no-arducopter does not exist" in res.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_resume_of_a_folder_that_is_not_a_mission_is_refused(tmp_path: Path) -> None:
+    res = run_mission("--resume", str(tmp_path), "--headless", timeout=60)
+    assert res.returncode == 1 and "not a mission folder (no mission.json)" in res.stderr
+    res = run_mission("--headless", timeout=60)
+    assert res.returncode == 1 and "give --scenario" in res.stderr
