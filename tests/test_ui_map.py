@@ -152,3 +152,15 @@ def test_a_damaged_settings_file_gives_defaults_and_is_kept_aside(tmp_path):
     s = load_settings(path)
     assert s.theme == "light"
     assert (tmp_path / "settings.json.bad").exists()
+
+
+def test_sector_search_from_the_same_datum(qtbot, window):
+    window.plan_model.set_datum(*offset_latlon(LAT, LON, 50, 50))
+    window.plan_panel.pattern.setCurrentIndex(window.plan_panel.pattern.findData("sector"))
+    window.plan_panel.radius.setValue(200)
+    plan = window.plan_model.plan
+    assert plan is not None and "sector" in plan.pattern
+    from search_patterns.geo import haversine_m
+
+    far = max(haversine_m(w.lat, w.lon, *offset_latlon(LAT, LON, 50, 50)) for w in plan.waypoints)
+    assert 150 < far <= 205  # legs reach out to the radius the pilot set

@@ -81,3 +81,28 @@ def test_exported_sightings_are_geojson_points(qtbot, window, tmp_path):
     data = json.loads(out.read_text())
     assert data["features"][0]["geometry"]["coordinates"] == [149.16, -35.36]
     assert data["features"][0]["properties"]["state"] == "confirmed"
+
+
+def test_video_panel_draws_the_newest_frame_with_detection_boxes_and_fps(qtbot):
+    import numpy as np
+
+    from detection.types import Box
+    from ui.app.sightings_model import VideoFeed
+    from ui.app.sightings_panel import VideoWidget
+
+    feed = VideoFeed()
+    widget = VideoWidget(feed)
+    qtbot.addWidget(widget)
+    widget.resize(320, 180)
+    widget.show()
+    image = np.full((180, 320, 3), 90, np.uint8)
+    for i in range(5):  # older frames are dropped: only the newest is drawn
+        feed.push(image, [Box(100 + i, 60, 40, 50, 0.9, "rx")], index=i)
+    qtbot.waitUntil(lambda: widget._frame is not None and widget._frame.index == 4, timeout=2000)
+    shot = widget.grab().toImage()
+    edge = shot.pixelColor(104, 85)  # left edge of the newest box
+    assert (edge.red(), edge.green(), edge.blue()) == (255, 0, 170)
+    inside = shot.pixelColor(124, 85)
+    assert (inside.red(), inside.green(), inside.blue()) == (90, 90, 90)
+    assert feed.fps() > 0
+    widget.shutdown()

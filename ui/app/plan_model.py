@@ -24,6 +24,7 @@ from ui.app.observable import Observable
 PATTERNS = {
     "lawnmower": ("search_patterns.lawnmower", "plan_lawnmower"),
     "expanding_square": ("search_patterns.expanding_square", "plan_expanding_square"),
+    "sector": ("search_patterns.sector", "plan_sector"),
 }
 
 
@@ -37,7 +38,7 @@ class PlanParams:
     speed_m_s: float = 10.0
     angle_deg: float | None = None
     vehicles: int = 1
-    radius_m: float = 300.0  # expanding square: stop once this disc around the datum is swept
+    radius_m: float = 300.0  # expanding square / sector: the disc around the datum to sweep
     spacing_mode: str = "spacing"  # "spacing" (metres given), "camera" (footprint − overlap), "pod"
     side_overlap: float = 0.2
     sweep_width_m: float = 30.0

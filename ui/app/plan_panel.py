@@ -86,6 +86,7 @@ class PlanPanel(QWidget):
         self.pattern = QComboBox()
         self.pattern.addItem("Lawnmower (parallel sweeps)", "lawnmower")
         self.pattern.addItem("Expanding square (from LKP)", "expanding_square")
+        self.pattern.addItem("Sector search (from LKP)", "sector")
         self.spacing_mode = QComboBox()
         self.spacing_mode.addItem("Track spacing in metres", "spacing")
         self.spacing_mode.addItem("Camera footprint − side overlap", "camera")
@@ -114,7 +115,7 @@ class PlanPanel(QWidget):
         f.addRow("Speed", self.speed)
         f.addRow("Sweep angle", angle_row)
         f.addRow("Split among vehicles", self.vehicles)
-        f.addRow("Radius (expanding square)", self.radius)
+        f.addRow("Radius around the LKP", self.radius)
         lay.addWidget(params)
 
         stats = QGroupBox("Statistics")
