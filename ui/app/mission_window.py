@@ -80,6 +80,10 @@ def run_mission_in_app(runner: Any, *, resume: bool = False) -> Any:
             watch.done.set()
 
     threading.Thread(target=work, name="mission-runner", daemon=True).start()
+    from PyQt6.QtWidgets import QLabel
+
+    covered_label = QLabel("")
+    window.statusBar().addPermanentWidget(covered_label)
     store_opened = [False]
     finished_shown = [False]
 
@@ -108,6 +112,10 @@ def run_mission_in_app(runner: Any, *, resume: bool = False) -> Any:
             first = sorted(snaps)[0]
             window.fly_panel.render_status(snaps[first], snaps[first].link.lost)
         window.show_link_lost(bool(lost), "LINK LOST: " + ", ".join(lost) if lost else "")
+        live = getattr(runner, "live", None)  # running coverage, when the runner keeps one
+        if live is not None and not watch.done.is_set():
+            figures = live.figures()
+            covered_label.setText(f"Covered so far: {100 * figures.covered_fraction:.0f} %  |")
         store = runner.folder.store
         if not store_opened[0] and store.exists():
             store_opened[0] = True
