@@ -38,6 +38,7 @@ class AutoMission:
         self.running = False        # True while AUTO is executing (not paused in another mode)
         self._hold_until: float | None = None
         self._arrived = False
+        self._leg_origin: tuple[float, float] | None = None
         self._rtl: ReturnToLaunch | None = None
         self._land: Land | None = None
         self._land_point_reached = False
@@ -78,6 +79,7 @@ class AutoMission:
                 return False
             self.current = first
         self.running = True
+        self._leg_origin = None        # a resumed leg starts where the copter is
         self._start_nav(self.current)
         return True
 
@@ -95,6 +97,7 @@ class AutoMission:
         self.current = nav
         if self.complete:
             self.complete = False
+        self._leg_origin = None
         if self.running:
             self._start_nav(nav)
         return True
@@ -179,6 +182,10 @@ class AutoMission:
             ap.set_gimbal(item.param1, item.param2)
 
     def _advance(self) -> None:
+        done = self._item(self.current)
+        # The next leg starts at the waypoint just reached (not 1 m short of it, where we are).
+        arrived_at_point = done is not None and done.command in (WAYPOINT, LOITER_TIME) and self._arrived
+        self._leg_origin = self._point(done) if arrived_at_point else None
         nxt = self._next_nav(self.current + 1)
         if nxt is None:
             # Mission done: hover here in AUTO (state COMPLETE). Not "running" any more, so that a
@@ -260,7 +267,9 @@ class AutoMission:
             alt = self._alt(item)
             stop = cmd != WAYPOINT or item.param1 > 0
             end_speed = 0.0 if stop else self._corner_speed(self.current, item, cruise)
-            f.horizontal_to(Target(n, e, cruise, end_speed), accel, dt)
+            if self._leg_origin is None:
+                self._leg_origin = (f.north, f.east)
+            f.along_leg(self._leg_origin, Target(n, e, cruise, end_speed), accel, dt)
             f.vertical_to(alt, up, down, dt)
             radius = max(0.5, 0.6 * p["WPNAV_RADIUS"] / 100.0)
             if not self._arrived and f.distance_to(n, e) <= radius and abs(f.alt - alt) < 1.5:

@@ -108,6 +108,32 @@ class FlightModel:
             want_n, want_e = dn / dist * v, de / dist * v
         self._accelerate_to(want_n, want_e, accel, dt)
 
+    def along_leg(self, origin: tuple[float, float], target: Target, accel: float, dt: float) -> None:
+        """Fly the straight line from ``origin`` to the target (ArduPilot's waypoint navigation): the
+        along-track speed follows the stopping profile, the cross-track error is pulled back to the line."""
+        on, oe = origin
+        ln, le = target.north - on, target.east - oe
+        length = math.hypot(ln, le)
+        if length < 1.0:
+            self.horizontal_to(target, accel, dt)
+            return
+        un, ue = ln / length, le / length
+        rn, re = target.north - self.north, target.east - self.east
+        along = rn * un + re * ue                     # distance still to go along the leg
+        cross = -rn * ue + re * un                    # signed distance off the line
+        if along <= 0.0:
+            self.horizontal_to(target, accel, dt)
+            return
+        v = min(target.speed, math.sqrt(target.end_speed ** 2 + 2.0 * accel * 0.8 * along))
+        if target.end_speed == 0.0:
+            v = min(v, 1.5 * along)
+        vc = max(-target.speed, min(target.speed, 0.8 * cross))
+        want_n, want_e = un * v - ue * vc, ue * v + un * vc    # (-ue, un) points from us to the line
+        mag = math.hypot(want_n, want_e)
+        if mag > target.speed:
+            want_n, want_e = want_n / mag * target.speed, want_e / mag * target.speed
+        self._accelerate_to(want_n, want_e, accel, dt)
+
     def brake(self, accel: float, dt: float) -> None:
         """Decelerate to a stop as fast as ``accel`` allows."""
         self._accelerate_to(0.0, 0.0, accel, dt)
