@@ -44,11 +44,12 @@ def sector_vertices(radius_m: float, first_bearing_deg: float, *, second_pattern
     for start in patterns:
         heading = start
         x, y = 0.0, 0.0
-        for _ in range(9):  # 3 triangles × (out, across, back)
+        for leg in range(9):  # 3 triangles × (out, across, back)
             x += radius_m * math.sin(math.radians(heading))
             y += radius_m * math.cos(math.radians(heading))
             pts.append((x, y))
-            heading += sign * 120.0
+            if leg % 3 != 2:  # 120° turns inside a triangle; straight on over the datum into the next
+                heading += sign * 120.0
         # after the 9th leg we are back over the datum, heading on the first bearing again
     arr = np.asarray(pts)
     arr[np.abs(arr) < 1e-9] = 0.0
