@@ -15,7 +15,7 @@ from collections import deque
 from typing import Any
 
 from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QLabel
 
 from ui.app.fleet import TRAIL_MAX, camera_footprint
 from ui.app.models import VehicleView
@@ -80,8 +80,6 @@ def run_mission_in_app(runner: Any, *, resume: bool = False) -> Any:
             watch.done.set()
 
     threading.Thread(target=work, name="mission-runner", daemon=True).start()
-    from PyQt6.QtWidgets import QLabel
-
     covered_label = QLabel("")
     window.statusBar().addPermanentWidget(covered_label)
     store_opened = [False]
