@@ -35,6 +35,8 @@ from ui.mission.folder import SCENARIO_COPY, MissionFolder, utc_now, versions, w
 from ui.mission.model import TimelineEvent, to_jsonable
 from ui.mission.planning import plan_for_vehicles, write_plans
 
+COVERAGE_UPDATE_S = 1.0  # wall seconds between running-coverage updates
+
 
 @dataclass
 class MissionOptions:
@@ -85,6 +87,7 @@ class MissionRunner:
         self.sink: DetectionSink | None = None
         self.flight_time_s: float | None = None  # mission time when the last vehicle landed
         self.base_json: dict[str, Any] = {}  # what mission.json said before the flight
+        self.live: Any = None  # LiveCoverage while flying: .figures() for a display
 
     # -- observers -------------------------------------------------------------------------
     def clock(self) -> float:
@@ -210,6 +213,7 @@ class MissionRunner:
                 th = threading.Thread(target=so.run, name=f"sortie-{so.name}", daemon=True)
                 th.start()
                 threads.append(th)
+            self._watch_coverage(sorties, threads)
             for th in threads:
                 while th.is_alive():
                     th.join(0.2)
@@ -233,6 +237,24 @@ class MissionRunner:
             so.result.sortie = sortie  # type: ignore[attr-defined]
             out.append(so.result)
         return out
+
+    def _watch_coverage(self, sorties: list[Sortie], threads: list[threading.Thread]) -> None:
+        """While the sorties fly: running coverage from their telemetry, with milestones in the timeline."""
+        from ui.mission.live_coverage import LiveCoverage
+
+        s = self.scenario
+        live = LiveCoverage(s.area, s.camera.camera(), target_pod=s.target_pod,
+                            min_alt_m=min(10.0, s.pattern.alt_m * 0.5))
+        self.live = live
+        milestones = [0.25, 0.5, 0.75, 0.9]
+        while any(th.is_alive() for th in threads):
+            for so in sorties:
+                live.feed(so.name, list(so.result.poses))
+            fig = live.figures()
+            while milestones and fig.covered_fraction >= milestones[0]:
+                self.note("coverage", f"{milestones.pop(0):.0%} of the area seen so far (from telemetry)")
+            for th in threads:
+                th.join(COVERAGE_UPDATE_S / len(threads))
 
     def _finish(self, sorties: list[SortieResult], *, started: str, previous: dict[str, Any] | None) -> MissionOutcome:
         summary = results.write_results(self, sorties, started=started, previous=previous)
