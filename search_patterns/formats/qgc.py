@@ -134,9 +134,9 @@ def read_mission_items_qgc(path: PathLike) -> list[mi.MissionItem]:
     return items
 
 
-def plan_from_items(items: list[mi.MissionItem], name: str = "plan") -> Plan:
+def plan_from_items(items: list[mi.MissionItem], name: str = "plan", *, home_known: bool = True) -> Plan:
     """Rebuild a :class:`Plan` from mission items (seq 0 = home): waypoints, takeoff, speed."""
-    home = (items[0].x, items[0].y) if items and (items[0].x or items[0].y) else None
+    home = (items[0].x, items[0].y) if items and home_known else None
     takeoff = speed = None
     wps = []
     for it in items[1:]:
@@ -144,7 +144,7 @@ def plan_from_items(items: list[mi.MissionItem], name: str = "plan") -> Plan:
             takeoff = it.z
         elif it.command == mi.MAV_CMD_DO_CHANGE_SPEED and it.param2 > 0:
             speed = it.param2
-        elif it.command in (mi.MAV_CMD_NAV_WAYPOINT, mi.MAV_CMD_NAV_LOITER_TIME) and (it.x or it.y):
+        elif it.command in (mi.MAV_CMD_NAV_WAYPOINT, mi.MAV_CMD_NAV_LOITER_TIME):
             wps.append(Waypoint(it.x, it.y, it.z))
     return Plan(waypoints=tuple(wps), home=home, takeoff_alt=takeoff, speed_m_s=speed, name=name)
 
@@ -152,7 +152,8 @@ def plan_from_items(items: list[mi.MissionItem], name: str = "plan") -> Plan:
 def read_plan_qgc(path: PathLike) -> Plan:
     from pathlib import Path
 
-    return plan_from_items(read_mission_items_qgc(path), name=Path(path).stem)
+    known = "plannedHomePosition" in (_load(path).get("mission") or {})
+    return plan_from_items(read_mission_items_qgc(path), name=Path(path).stem, home_known=known)
 
 
 def polygons_from_qgc(path: PathLike) -> list[NamedPolygon]:
