@@ -83,7 +83,7 @@ def test_telemetry_camera_takes_a_frame_every_n_metres_and_none_on_the_ground() 
     cam.offer("v2", Pose(*HOME, 40.0), 0.0)  # another vehicle has its own trigger
     cam.close()
     v1 = [t for v, t in sink.frames if v == "v1"]
-    gaps = [b - a for a, b in zip(v1, v1[1:])]
+    gaps = [b - a for a, b in zip(v1, v1[1:], strict=False)]
     assert v1[0] == 0.0 and len(v1) in (10, 11) and all(10 <= g <= 11 for g in gaps)
     assert [v for v, _ in sink.frames].count("v2") == 1
     assert cam.stats.processed == len(v1) + 1 and cam.stats.errors == 0
@@ -118,7 +118,7 @@ def test_live_coverage_grows_as_the_vehicle_flies_its_lawnmower() -> None:
     poses: list[Pose] = []
     fractions = []
     t = 0.0
-    for a, b in zip(plan.waypoints, plan.waypoints[1:]):
+    for a, b in zip(plan.waypoints, plan.waypoints[1:], strict=False):
         ax, ay = proj.to_local(a.lat, a.lon)
         bx, by = proj.to_local(b.lat, b.lon)
         n = max(2, int(((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5 // 2))
