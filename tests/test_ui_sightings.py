@@ -45,6 +45,7 @@ def test_a_simulated_camera_sighting_is_listed_mapped_and_its_review_is_stored(q
     row = near_subject()
     assert row.key in {m.key for m in window.overlays.sightings}
     assert window.alert.isVisible() and "NEW SIGHTING" in window.alert.text()
+    assert panel.sound.played >= 1  # and the chime (or the system beep) sounded
     index = [r.id for r in panel.rows].index(row.id)
     assert not panel.list.item(index).icon().isNull()  # the picture is shown
     qtbot.waitUntil(lambda: panel.video._image is not None, timeout=5000)
@@ -106,3 +107,14 @@ def test_video_panel_draws_the_newest_frame_with_detection_boxes_and_fps(qtbot):
     assert (inside.red(), inside.green(), inside.blue()) == (90, 90, 90)
     assert feed.fps() > 0
     widget.shutdown()
+
+
+def test_the_sighting_chime_is_a_valid_wav():
+    import io
+    import wave
+
+    from ui.app.alert_sound import RATE, chime_wav
+
+    with wave.open(io.BytesIO(chime_wav())) as w:
+        assert w.getframerate() == RATE and w.getnchannels() == 1
+        assert 0.4 < w.getnframes() / RATE < 0.7

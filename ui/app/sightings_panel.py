@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from PyQt6.QtCore import QRectF, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap
 from PyQt6.QtWidgets import (
-    QApplication,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
@@ -28,6 +27,7 @@ from PyQt6.QtWidgets import (
 )
 
 from search_patterns.atomic import write_atomic
+from ui.app.alert_sound import AlertSound
 from ui.app.sightings_model import SightingRow, SightingsFeed, VideoFeed
 from ui.app.tiles import format_latlon
 
@@ -115,6 +115,8 @@ class SightingsPanel(QWidget):
         self.feed: SightingsFeed | None = None
         self.rows: list[SightingRow] = []
         self._known: set[int] | None = None
+        self._icons: dict[tuple[int, int], QIcon] = {}
+        self.sound = AlertSound()
         self.live = None
         lay = QVBoxLayout(self)
         src = QHBoxLayout()
@@ -224,7 +226,7 @@ class SightingsPanel(QWidget):
             r = new[0]
             where = format_latlon(r.lat, r.lon) if r.lat is not None else "position unknown"
             self.window.show_alert(f"NEW SIGHTING #{r.id}  score {r.score:.2f}  {where}")
-            QApplication.beep()
+            self.sound.play()
             QTimer.singleShot(8000, lambda: self.window.show_alert(None))
 
     def show_rows(self, rows: list[SightingRow]) -> None:
@@ -240,14 +242,23 @@ class SightingsPanel(QWidget):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, r.id)
             if r.picture:
-                pix = QPixmap()
-                if pix.loadFromData(r.picture):
-                    item.setIcon(QIcon(pix))
+                item.setIcon(self._icon(r))
             self.list.addItem(item)
             if r.id == selected:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         self.window.overlays.set("sightings", [r.marker() for r in rows if r.lat is not None])
+
+    def _icon(self, r: SightingRow) -> QIcon:
+        """Decoded pictures are kept: the list is rebuilt on every change, JPEGs are decoded once."""
+        key = (r.id, hash(r.picture))
+        icon = self._icons.get(key)
+        if icon is None:
+            pix = QPixmap()
+            pix.loadFromData(r.picture)
+            icon = QIcon(pix)
+            self._icons[key] = icon
+        return icon
 
     # ---- review -------------------------------------------------------------------------------
     def selected_id(self) -> int | None:
