@@ -164,3 +164,11 @@ def test_sector_search_from_the_same_datum(qtbot, window):
 
     far = max(haversine_m(w.lat, w.lon, *offset_latlon(LAT, LON, 50, 50)) for w in plan.waypoints)
     assert 150 < far <= 205  # legs reach out to the radius the pilot set
+
+
+def test_f1_lists_the_keyboard_shortcuts(qtbot, window, asker):
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    title, text = asker.asked[-1]
+    assert title == "Keyboard shortcuts"
+    for needed in ("Ctrl+O", "Ctrl+S", "Ctrl+K", "Ctrl+Shift+H", "Ctrl+T", "Draw search area"):
+        assert needed in text

@@ -207,6 +207,16 @@ class MainWindow(QMainWindow):
             self.layers.subscribe(lambda ev, val, a=act, n=name: a.setChecked(val[1]) if val[0] == n else None)
             layers_menu.addAction(act)
         self.fly_panel.add_menu(bar.addMenu("&Vehicle"), self._action)
+        h = bar.addMenu("&Help")
+        self._action(h, "Keyboard shortcuts", "F1", lambda: self.asker.inform("Keyboard shortcuts",
+                                                                            self.shortcuts_text()))
+
+    def shortcuts_text(self) -> str:
+        """Every menu action with a shortcut, one per line (the F1 help)."""
+        lines = [f"{a.shortcut().toString():<16} {a.text()}" for a in self.actions() if not a.shortcut().isEmpty()]
+        lines += ["C / R / N        Confirm / reject / note the selected sighting",
+                  "Enter, Esc       Finish / cancel drawing; Backspace removes the last corner"]
+        return "\n".join(lines)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
