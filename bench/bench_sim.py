@@ -59,6 +59,8 @@ def upload(c, items: list[tuple[int, float, float, float]]) -> float:
         if m is None:
             raise RuntimeError("upload stalled")
         if m.get_type() == "MISSION_ACK":
+            if m.type == 13:
+                continue   # our answer to a re-request arrived twice: harmless
             if m.type != 0:
                 raise RuntimeError(f"upload refused: {m.type}")
             return time.monotonic() - t0
