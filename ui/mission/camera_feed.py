@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -55,6 +56,7 @@ class FeedStats:
     processed: int = 0
     errors: int = 0
     max_backlog: int = 0
+    busy_s: float = 0.0  # render + detection time, for the bench
     last_error: str = ""
 
 
@@ -113,6 +115,7 @@ class TelemetryCamera:
             if item is None:
                 return
             vehicle, pose, t, idx = item
+            started = time.perf_counter()
             try:
                 image = self._render(pose)
                 self._sink.process(image, pose, t, vehicle, idx)
@@ -122,6 +125,8 @@ class TelemetryCamera:
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 if self._on_error:
                     self._on_error(self.stats.last_error)
+            finally:
+                self.stats.busy_s += time.perf_counter() - started
 
     def close(self, timeout: float | None = None) -> None:
         """Finish every queued frame, then stop the worker."""
