@@ -73,7 +73,7 @@ class Telemetry:
 
     def base_mode(self) -> int:
         bm = 81
-        if self.ap.mode in M.POSITION_MODES:
+        if self.ap.mode in M.POSITION_MODES or not self.ap.readiness.has("booted"):   # 89 at boot (measured)
             bm |= 8
         if self.ap.armed:
             bm |= 128

@@ -216,3 +216,19 @@ def test_mission_do_items_set_speed_and_camera_pitch_and_loiter_time_holds():
             assert (t1 - t0) / 1000.0 >= 4.0, "LOITER_TIME held for its 6 s"
         finally:
             w.close()
+
+
+def test_a_second_ground_station_cannot_upload_while_the_first_one_is():
+    with _sim() as sim:
+        a = Wire(sim.connection_string, 20.0)
+        b = Wire(sim.connection_string, 20.0, sysid=254)
+        try:
+            a.wait_ready()
+            a.conn.mav.mission_count_send(1, 1, 3, 0)
+            assert a.recv("MISSION_REQUEST", 5) is not None
+            b.conn.mav.mission_count_send(1, 1, 2, 0)
+            ack = b.recv("MISSION_ACK", 5, lambda m: m.target_system == 254)
+            assert ack is not None and ack.type == 14, "DENIED"
+        finally:
+            a.close()
+            b.close()

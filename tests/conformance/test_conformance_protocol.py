@@ -138,7 +138,7 @@ def test_auto_on_the_ground_needs_mission_start_and_cannot_be_armed(vehicle):
         assert w.wait_text("Arm: AUTO mode not armable") is not None
         assert w.set_mode(GUIDED) == 0 and w.arm() == 0
         assert w.set_mode(AUTO) == 0
-        pos = w.collect(4.0, "GLOBAL_POSITION_INT")
+        pos = w.collect(3.0, "GLOBAL_POSITION_INT")     # well inside the 10 s auto-disarm
         assert max(p.relative_alt for p in pos) < 300, "AUTO alone does not lift off (throttle at minimum)"
         assert w.command(300, 1, 0) == 2, "MISSION_START with p1 != 0 is DENIED"
         assert w.command(300, 0, 0) == 0
