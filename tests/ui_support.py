@@ -31,7 +31,7 @@ def asker() -> ScriptedAsker:
 @pytest.fixture
 def window(qtbot, tmp_path, asker):
     """A main window centred on the Canberra SITL home, settings kept in tmp_path."""
-    settings = Settings(map_view=(*CANBERRA, 16.0))
+    settings = Settings(map_view=(*CANBERRA, 16.0), missions_dir=str(tmp_path / "missions"))
     w = MainWindow(settings, tmp_path / "settings.json", asker=asker)
     qtbot.addWidget(w)
     w.resize(1400, 900)
