@@ -90,18 +90,22 @@ def _finish(outcome) -> None:
               "(moorland, forest-edge, two-drones).")
 @click.option("--vehicle", help="Fly every vehicle on: sim (built-in), sitl (ArduPilot SITL) or a connection "
               "string (tcp:HOST:PORT, udp:0.0.0.0:14550, /dev/ttyUSB0:57600). Default: as in the scenario.")
-@click.option("--speedup", type=click.FloatRange(1, 100), default=10.0, show_default=True,
-              help="Simulation speed-up (sim and sitl only).")
+@click.option("--speedup", type=click.FloatRange(1, 100), default=None,
+              help="Simulation speed-up: default 10 for sim and sitl, 1 for a connection string (give it "
+                   "when that connection is a sped-up simulator).")
 @click.option("--readiness", type=click.Choice(["fast", "realistic"]), default="fast", show_default=True,
               help="Built-in vehicle: GPS/EKF ready in seconds, or as slowly as real ArduCopter.")
 @click.option("--detector", help="Detector (as `sargc detect --detector`); default: the scenario's, else the best.")
+@click.option("--simulated-camera/--no-simulated-camera", default=None,
+              help="Render the scenario's camera from telemetry (default: only for sim and sitl vehicles).")
 @click.option("--headless", is_flag=True, help="Never open the desktop app, even with a display.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Mission folder to write (default: missions/<date-time>).")
 @click.option("--resume", "resume_dir", type=click.Path(exists=True, file_okay=False),
               help="Fly what an interrupted mission left unsearched, into its own folder.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and the report path.")
-def mission(scenario_path, vehicle, speedup, readiness, detector, headless, out_dir, resume_dir, quiet) -> None:
+def mission(scenario_path, vehicle, speedup, readiness, detector, simulated_camera, headless, out_dir, resume_dir,
+            quiet) -> None:
     """Fly a search from a scenario: plan, upload and verify, fly, detect, cover, report.
 
     Writes a mission folder (plans, tlogs, detections.sqlite, coverage/, report.html,
@@ -111,7 +115,7 @@ def mission(scenario_path, vehicle, speedup, readiness, detector, headless, out_
     Examples:
       sargc mission --scenario moorland --headless --out /tmp/moor
       sargc mission --scenario my-exercise.yaml --vehicle sitl --speedup 5
-      sargc mission --scenario forest-edge --vehicle tcp:192.168.4.1:5760 --out missions/forest
+      sargc mission --scenario forest-edge --vehicle tcp:127.0.0.1:5830 --speedup 10 --simulated-camera
       sargc mission --resume missions/2026-11-30T14-05-12
     """
     from ui.mission.folder import new_mission_dir
@@ -120,7 +124,7 @@ def mission(scenario_path, vehicle, speedup, readiness, detector, headless, out_
     gui = not headless and display_available()
     if resume_dir:
         opts = MissionOptions(out_dir=Path(resume_dir), vehicle=vehicle, speedup=speedup, readiness=readiness,
-                              detector=detector)
+                              detector=detector, simulated_camera=simulated_camera)
         runner = MissionRunner.resume(resume_dir, opts, on_event=_printer(quiet))
         _finish(_run(runner, gui=gui, resume=True))
         return
@@ -130,7 +134,8 @@ def mission(scenario_path, vehicle, speedup, readiness, detector, headless, out_
 
     scenario = load_scenario(find_scenario(scenario_path))
     out = Path(out_dir) if out_dir else new_mission_dir("missions")
-    opts = MissionOptions(out_dir=out, vehicle=vehicle, speedup=speedup, readiness=readiness, detector=detector)
+    opts = MissionOptions(out_dir=out, vehicle=vehicle, speedup=speedup, readiness=readiness, detector=detector,
+                          simulated_camera=simulated_camera)
     runner = MissionRunner(scenario, opts, on_event=_printer(quiet))
     click.echo(f"Mission '{scenario.name}' → {out}", err=True)
     _finish(_run(runner, gui=gui))

@@ -36,6 +36,7 @@ from ui.mission.model import TimelineEvent, to_jsonable
 from ui.mission.planning import plan_for_vehicles, write_plans
 
 COVERAGE_UPDATE_S = 1.0  # wall seconds between running-coverage updates
+DEFAULT_SIM_SPEEDUP = 10.0
 
 
 @dataclass
@@ -44,7 +45,7 @@ class MissionOptions:
 
     out_dir: Path
     vehicle: str | None = None  # override every vehicle's connection: sim | sitl | CONN
-    speedup: float = 10.0
+    speedup: float | None = None  # None: 10 for sim/sitl vehicles, 1 (real time) for a connection string
     readiness: str = "fast"
     detector: str | None = None
     simulated_camera: bool | None = None  # default: on for sim/sitl vehicles
@@ -96,8 +97,10 @@ class MissionRunner:
 
     @property
     def speedup(self) -> float:
+        if self.options.speedup is not None:
+            return self.options.speedup
         kinds = {v.kind for v in self.scenario.vehicles}
-        return self.options.speedup if kinds <= {"sim", "sitl"} else 1.0
+        return DEFAULT_SIM_SPEEDUP if kinds <= {"sim", "sitl"} else 1.0
 
     def emit(self, event: TimelineEvent) -> None:
         with self._lock:
