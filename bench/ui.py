@@ -13,6 +13,7 @@ Prints RESULT lines (see bench/README.md). ``ratio`` for the stall is max stall 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -137,6 +138,7 @@ def main() -> int:
     for s in sims:
         s.terminate()
         s.wait(10)
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0 if connected == N_VEHICLES else 1
 
 
