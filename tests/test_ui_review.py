@@ -93,3 +93,22 @@ def test_gaps_become_a_new_area_to_plan(qtbot, window):
     assert window.plan_model.area.name == "gap re-plan"
     assert 12_000 < window.plan_model.area.area_m2() < 16_000
     assert window.plan_model.plan is not None
+
+
+def test_gaps_of_a_reviewed_area_are_replanned_with_legs_over_them_only(qtbot, window):
+    from shapely.geometry import Point
+
+    from ui.app.mission_review import MissionReview
+    from ui.app.models import Shape
+
+    lat, lon = HOME[:2]
+    ring = [offset_latlon(lat, lon, n, e)[::-1] for n, e in ((0, 0), (0, 400), (400, 400), (400, 0))]
+    area = SearchArea(Polygon(ring), name="block B")
+    gap = tuple(offset_latlon(lat, lon, n, e)[::-1] for n, e in ((250, 250), (250, 350), (350, 350), (350, 250),
+                                                                 (250, 250)))
+    window.coordinator.show_review(MissionReview(window.mission_folder(), area=area, gaps=(Shape(gap),)))
+    window.coordinator.replan_btn.click()
+    plan = window.plan_model.plan
+    assert plan is not None and window.plan_model.area is area
+    near_gap = Polygon(gap).buffer(0.0006)  # ~60 m: the legs' ends and turns
+    assert all(near_gap.contains(Point(w.lon, w.lat)) for w in plan.waypoints)

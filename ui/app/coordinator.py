@@ -17,6 +17,7 @@ from shapely.geometry import Polygon, mapping
 
 from search_patterns.area import SearchArea
 from search_patterns.atomic import write_atomic
+from search_patterns.errors import SargcError
 from ui.app.background import Background
 from ui.app.mission_review import MissionReview, load_mission
 
@@ -121,11 +122,26 @@ class CoordinatorPanel(QWidget):
 
     # ---- actions ------------------------------------------------------------------------------
     def replan_gaps(self) -> None:
-        """Make the gaps the new search area (largest gap as outline) and plan it in the Plan tab."""
-        if self.review is None or not self.review.gaps:
+        """Plan legs over just the gaps (with the Plan tab's spacing, altitude and speed) and show it there."""
+        r = self.review
+        if r is None or not r.gaps:
             return
-        biggest = max(self.review.gaps, key=lambda g: Polygon(g.ring).area)
-        self.window.plan_model.set_area(SearchArea(Polygon(biggest.ring), (), "gap re-plan"))
+        model = self.window.plan_model
+        targets = [Polygon(g.ring) for g in r.gaps]
+        if r.area is None:  # no area in the folder: the largest gap becomes the area to plan
+            model.set_area(SearchArea(max(targets, key=lambda p: p.area), (), "gap re-plan"))
+        else:
+            from search_patterns.replan import plan_gaps
+
+            p = model.params
+            try:
+                plan = plan_gaps(r.area, targets, spacing_m=model.spacing_info(p).spacing_m, alt_m=p.alt_m,
+                                 speed_m_s=p.speed_m_s, home=model.home, name="gap re-plan")
+            except SargcError as exc:
+                self.notes.setText(f"Gaps not re-planned: {exc}")
+                return
+            model.set_area(r.area)
+            model.show_plans([plan])
         self.window.show_tab(self.window.plan_panel)
 
     def ask_export(self) -> None:
