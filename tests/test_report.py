@@ -66,8 +66,13 @@ def sample_report(folder: Path) -> tuple[Path, ReportData]:
     return write_report(data, folder), data
 
 
-def test_report_is_self_contained_and_escapes_text(tmp_path: Path) -> None:
-    path, data = sample_report(tmp_path)
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ReportData]:
+    return sample_report(tmp_path_factory.mktemp("report"))
+
+
+def test_report_is_self_contained_and_escapes_text(sample) -> None:
+    path, data = sample
     text = path.read_text()
     assert not re.search(r"""(src|href)=['"]?(https?:|//|file:)""", text), "report must load nothing from anywhere"
     assert text.count("data:image/") == 1 + 2  # map + two sightings with pictures
@@ -76,8 +81,8 @@ def test_report_is_self_contained_and_escapes_text(tmp_path: Path) -> None:
     assert data.training is not None and data.training.found == 2 and data.training.false_alarms == 1
 
 
-def test_map_picture_shows_area_coverage_track_and_sightings(tmp_path: Path) -> None:
-    _, data = sample_report(tmp_path)
+def test_map_picture_shows_area_coverage_track_and_sightings(sample, tmp_path: Path) -> None:
+    _, data = sample
     img = cv2.imdecode(np.frombuffer(data.map_png, np.uint8), cv2.IMREAD_COLOR)
     assert img.shape[1] == 1000
     orange = np.all(np.abs(img.astype(int) - (0, 140, 255)) < 30, axis=2).sum()
@@ -88,8 +93,8 @@ def test_map_picture_shows_area_coverage_track_and_sightings(tmp_path: Path) -> 
 
 
 @needs_chromium
-def test_report_opens_in_headless_chromium_with_map_and_sightings(tmp_path: Path) -> None:
-    path, _ = sample_report(tmp_path)
+def test_report_opens_in_headless_chromium_with_map_and_sightings(sample, tmp_path: Path) -> None:
+    path, _ = sample
     dom = chromium("--dump-dom", path.as_uri(), tmp=tmp_path)
     assert dom.returncode == 0, dom.stderr[-2000:]
     m = re.search(r'data-images-decoded="(\d+)" data-images="(\d+)"', dom.stdout)
