@@ -162,3 +162,19 @@ def test_resume_of_a_folder_that_is_not_a_mission_is_refused(tmp_path: Path) -> 
     assert res.returncode == 1 and "not a mission folder (no mission.json)" in res.stderr
     res = run_mission("--headless", timeout=60)
     assert res.returncode == 1 and "give --scenario" in res.stderr
+
+
+def test_a_vehicle_that_cannot_be_reached_fails_the_run_but_the_folder_says_what_is_left(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "m"
+    res = run_mission("--scenario", "moorland", "--vehicle", f"tcp:127.0.0.1:{port}", "--headless",
+                      "--out", str(out), timeout=120)
+    assert res.returncode == 1
+    assert res.stderr.strip().splitlines()[-1].startswith("sargc: error: vehicle-1: LinkError")
+    summary = json.loads((out / "mission.json").read_text())
+    assert summary["status"] == "interrupted" and summary["resume"][0]["from_waypoint"] == 1
+    assert (out / "report.html").exists()

@@ -83,6 +83,9 @@ def _finish(outcome) -> None:
         click.secho(f"mission interrupted; fly the rest with: sargc mission --resume {outcome.folder}",
                     err=True, fg="yellow")
     click.echo(str(outcome.report))
+    failed = [f"{so.name}: {so.error}" for so in outcome.sorties if so.error]
+    if failed:
+        raise SargcError("; ".join(failed) + f" (report written: {outcome.report})")
 
 
 @click.command("mission")

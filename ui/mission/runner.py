@@ -116,8 +116,17 @@ class MissionRunner:
         self._stop.set()
 
     # -- the run ---------------------------------------------------------------------------
+    def check_vehicles(self) -> None:
+        """Fail before anything is written when a vehicle cannot even be started."""
+        from ui.mission.endpoints import sitl_available
+
+        if any(v.kind == "sitl" for v in self.scenario.vehicles) and sitl_available() is None:
+            raise SargcError("ArduPilot SITL not found: set ARDUPILOT_SITL to the arducopter binary "
+                             "or put arducopter on PATH (or use --vehicle sim)")
+
     def run(self) -> MissionOutcome:
         s = self.scenario
+        self.check_vehicles()
         self.folder.root.mkdir(parents=True, exist_ok=True)
         started = utc_now()
         plans = plan_for_vehicles(s)
@@ -132,7 +141,11 @@ class MissionRunner:
         self.folder.write_json(base)
         self.base_json = base
         jobs = [(i, plans[i], s.events_for(i + 1)) for i in range(len(plans))]
-        sorties = self._fly(jobs, sortie=1)
+        try:
+            sorties = self._fly(jobs, sortie=1)
+        except BaseException as exc:
+            self.folder.write_json({**base, "status": f"failed: {exc}", "ended_utc": utc_now()})
+            raise
         return self._finish(sorties, started=started, previous=None)
 
     @classmethod
