@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.geometry import Point, Polygon
+from shapely.geometry import LinearRing, Point, Polygon
 from shapely.validation import explain_validity
 
 from search_patterns.area import Datum, SearchArea
@@ -32,9 +32,12 @@ class Limits:
     max_area_km2: float = 100.0
     max_waypoints: int = 2000
     max_legs: int = 20000
+    max_vertices: int = 10000
 
 
 DEFAULT_LIMITS = Limits()
+#: Rings up to this many vertices get the exact check that names the crossing edges' vertices.
+EXACT_CROSSING_CHECK_MAX = 5_000
 
 
 def _crossing_edges(coords: np.ndarray) -> tuple[int, int, tuple[float, float]] | None:
@@ -86,6 +89,13 @@ def check_polygon(polygon: Polygon, what: str = "search area") -> None:
                 bad = int(np.nonzero((np.abs(coords[:, 1]) > 90) | (np.abs(coords[:, 0]) > 180))[0][0])
                 raise InputError(f"{ring_name} vertex {bad + 1} ({coords[bad, 1]}, {coords[bad, 0]}) is not a "
                                  "valid latitude/longitude (are lat and lon swapped?)", where=what)
+            if len(coords) > EXACT_CROSSING_CHECK_MAX:
+                # the vertex-naming check compares every edge with every other: hours for a traced
+                # boundary of a million vertices. GEOS finds a crossing in n log n and says where.
+                if not LinearRing(coords).is_simple:
+                    raise InputError(f"self-intersecting polygon: {ring_name} "
+                                     f"({explain_validity(Polygon(coords))})", where=what)
+                continue
             hit = _crossing_edges(coords)
             if hit is not None:
                 i, j, (x, y) = hit
@@ -101,6 +111,11 @@ def check_polygon(polygon: Polygon, what: str = "search area") -> None:
 def check_area(area: SearchArea, limits: Limits = DEFAULT_LIMITS) -> float:
     """Validate a search area and its exclusions; returns its area in m²."""
     where = area.name or "search area"
+    n = sum(len(r.coords) for p in (area.polygon, *area.exclusions) for r in (p.exterior, *p.interiors))
+    if n > limits.max_vertices:
+        raise PlanningError(
+            f"{where}: the outline, holes and no-fly zones have {n:,} vertices, more than the "
+            f"{limits.max_vertices:,} the planner works with; simplify the polygon (1 m is plenty) first")
     check_polygon(area.polygon, where)
     for k, ex in enumerate(area.exclusions):
         check_polygon(ex, f"{where} exclusion {k + 1}")
