@@ -126,13 +126,8 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
       sargc fly search.plan --connect tcp:127.0.0.1:5760
       sargc fly search.plan --connect /dev/ttyUSB0:57600 --sign --forward tcpin:0.0.0.0:5770
     """
-    from tqdm import tqdm
-
-    from groundcontrol import events as ev
     from groundcontrol import preflight
     from groundcontrol.connection import parse_endpoint
-    from groundcontrol.errors import CommandRejected
-    from groundcontrol.reserve import ReservePolicy
 
     parse_endpoint(connect)  # a typo in --connect is reported before anything else happens
     plan = _load_plan(plan_file)
@@ -158,16 +153,22 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
     try:
         if v.forwarder is not None:
             click.echo("Forwarding to: " + ", ".join(v.forwarder.addresses), err=True)
-        _fly(v, plan, items, limits, geo, gcs_failsafe, ready_timeout, endurance, reserve, tqdm, ev, preflight,
-             CommandRejected, ReservePolicy)
+        _fly(v, plan, items, limits, geo, gcs_failsafe, ready_timeout, endurance, reserve)
     finally:
         v.close()
         click.echo(f"tlog: {tlog}", err=True)
     click.echo(str(tlog))
 
 
-def _fly(v, plan, items, limits, geo, gcs_failsafe, ready_timeout, endurance, reserve, tqdm, ev, preflight,
-         CommandRejected, ReservePolicy) -> None:  # noqa: N803 - lazily imported names passed in
+def _fly(v, plan, items, limits, geo: dict, gcs_failsafe: bool, ready_timeout: float, endurance: float,
+         reserve: float) -> None:
+    """Upload, verify, wait, check, arm and start; then follow the flight (see :func:`_watch`)."""
+    from tqdm import tqdm
+
+    from groundcontrol import preflight
+    from groundcontrol.errors import CommandRejected
+    from groundcontrol.reserve import ReservePolicy
+
     snap = v.snapshot()
     click.echo(f"Vehicle {v.system_id}: {snap.mode}, {'armed' if snap.armed else 'disarmed'}", err=True)
     if snap.armed and snap.in_air:
@@ -205,7 +206,7 @@ def _fly(v, plan, items, limits, geo, gcs_failsafe, ready_timeout, endurance, re
             time.sleep(2.0)
     v.start_mission()
     click.echo("Armed; mission started (AUTO).", err=True)
-    _watch(v, items, tqdm, ev)
+    _watch(v, items)
 
 
 def _say(bar, text: str) -> None:
@@ -213,9 +214,13 @@ def _say(bar, text: str) -> None:
     bar.write(text, file=sys.stderr)
 
 
-def _watch(v, items, tqdm, ev) -> None:
+def _watch(v, items) -> None:
     """Follow the flight until landed and disarmed; Ctrl-C → BRAKE, then RTL."""
     import queue
+
+    from tqdm import tqdm
+
+    from groundcontrol import events as ev
 
     events: queue.Queue = queue.Queue()
     unsub = v.subscribe(lambda e: None if isinstance(e, ev.SnapshotUpdated) else events.put(e))
