@@ -72,3 +72,22 @@ def test_dronekit_client_follows_our_flight_and_its_commands_reach_the_vehicle(v
 def test_bad_forward_endpoint_is_refused_by_name(vehicle):  # noqa: F811
     with pytest.raises(InputError, match="--forward.*cannot forward to 'tcp:nowhere'"):
         Vehicle.connect(vehicle.connection, timeout=30, forward=["tcp:nowhere"])
+
+
+def test_udp_forward_reaches_a_listening_ground_station_and_its_requests_come_back(vehicle):  # noqa: F811
+    from pymavlink import mavutil
+
+    listener = mavutil.mavlink_connection("udpin:127.0.0.1:0", source_system=200)
+    port = listener.port.getsockname()[1]
+    v = Vehicle.connect(vehicle.connection, timeout=30, forward=[f"udpout:127.0.0.1:{port}"])
+    try:
+        hb = listener.wait_heartbeat(timeout=10)
+        assert hb is not None and hb.get_srcSystem() == v.system_id
+        listener.mav.param_request_read_send(v.system_id, 1, b"WPNAV_SPEED", -1)
+        m = listener.recv_match(type="PARAM_VALUE", blocking=True, timeout=10)
+        while m is not None and m.param_id != "WPNAV_SPEED":
+            m = listener.recv_match(type="PARAM_VALUE", blocking=True, timeout=10)
+        assert m is not None and m.param_value == v.get_param("WPNAV_SPEED")
+    finally:
+        v.close()
+        listener.close()
