@@ -89,3 +89,22 @@ def test_start_mission_takes_off_and_pause_resume_continues_the_same_waypoint(st
     assert reached[:4] == [1, 2, 3, 4]  # nothing skipped, nothing flown twice
     station.rtl()
     eventually(lambda: (lambda s: s.landed and not s.armed)(station.snapshot()), _sim_s(station, 90))
+
+
+def test_station_orders_rtl_when_the_battery_reaches_the_return_home_reserve(station):
+    from groundcontrol.reserve import ReservePolicy
+
+    got: list = []
+    station.subscribe(lambda e: got.append(e) if isinstance(e, ev.ReserveWarning | ev.ReserveRTL) else None)
+    station.watch_reserve(ReservePolicy(floor_pct=88.0, warn_margin_pct=4.0))  # a small pack, by policy
+    station.wait_armable(60)
+    station.arm()
+    station.takeoff(10)
+    eventually(lambda: (station.snapshot().alt_rel or 0) > 9.0, _sim_s(station, 15))
+    station.goto(*offset_latlon(HOME[0], HOME[1], 150, 0), 10)
+    rtl = eventually(lambda: next((e for e in got if isinstance(e, ev.ReserveRTL)), None), _sim_s(station, 120))
+    assert any(isinstance(e, ev.ReserveWarning) for e in got[:got.index(rtl)])  # warned first
+    assert rtl.remaining_pct <= rtl.needed_pct and "returning home" in rtl.message
+    eventually(lambda: station.snapshot().mode == "RTL", 10)
+    s = eventually(lambda: (lambda s: s if s.landed and not s.armed else None)(station.snapshot()), _sim_s(station, 90))
+    assert haversine_m(s.lat, s.lon, HOME[0], HOME[1]) < 3
