@@ -74,7 +74,7 @@ class Sortie:
                  clock: Callable[[], float], emit: Callable[[TimelineEvent], None], camera: TelemetryCamera | None,
                  speedup: float, events: tuple[ScenarioEvent, ...] = (), endpoint: Any = None,
                  on_snapshot: Callable[[str, Any], None] | None = None,
-                 stop_flag: threading.Event | None = None) -> None:
+                 stop_flag: threading.Event | None = None, abort_flag: threading.Event | None = None) -> None:
         self.name = name
         self.connection = connection
         self.tlog_path = tlog_path
@@ -87,7 +87,8 @@ class Sortie:
         self.events = list(events)
         self.endpoint = endpoint
         self.on_snapshot = on_snapshot
-        self.stop_flag = stop_flag or threading.Event()
+        self.stop_flag = stop_flag or threading.Event()  # operator: bring it home, keep watching
+        self.abort_flag = abort_flag or threading.Event()  # operator: stop watching now
         self.items = plan.mission_items()
         first = 3 if plan.speed_m_s else 2
         self.result = SortieResult(name, connection, tlog_path, plan, first)
@@ -152,6 +153,8 @@ class Sortie:
         self._enable_gcs_failsafe()
         self._apply_battery_preflight()
 
+        if self.stop_flag.is_set() or self.abort_flag.is_set():
+            raise MissionAbort("stopped by operator before take-off")
         _ok(self.vehicle.arm(), "arm")
         self.emit("armed", "armed")
         _ok(self.vehicle.start_mission(), "mission start")
@@ -223,12 +226,18 @@ class Sortie:
         reserve = ReturnReserve()
         reserve_level = "unknown"
         last_pt = None
-        while not self.stop_flag.is_set():
+        while not self.abort_flag.is_set():
             snap = self.vehicle.snapshot()
             t = self.clock()
             if self.on_snapshot:
                 self.on_snapshot(self.name, snap)
             self._drain_events()
+            if self.stop_flag.is_set() and not self._rtl_sent:
+                res.interrupted_by = res.interrupted_by or "stopped by operator"
+                if not snap.armed:
+                    self.emit("stopped", "stopped by operator on the ground")
+                    break
+                self._rtl("stopped by operator")
             lost_now = getattr(snap, "link", None) is not None and snap.link.lost
             ever_lost = ever_lost or lost_now
             if not lost_now and getattr(snap, "has_position", False):
@@ -274,8 +283,9 @@ class Sortie:
                 break
             time.sleep(POLL_S)
         else:
-            res.interrupted_by = res.interrupted_by or "stopped by operator"
-            self._rtl("stopped by operator")
+            res.interrupted_by = res.interrupted_by or "aborted by operator"
+            self.emit("abort", "stopped watching on the operator's order; the vehicle keeps its last command",
+                      "critical")
 
     def _drain_events(self) -> None:
         from groundcontrol import events as ev

@@ -82,6 +82,7 @@ class MissionRunner:
         self.timeline: list[TimelineEvent] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._abort = threading.Event()
         self._t0 = time.monotonic()
         self.sortie_no = 1
         self.camera: TelemetryCamera | None = None
@@ -110,6 +111,11 @@ class MissionRunner:
 
     def note(self, kind: str, text: str, severity: str = "info", vehicle: str = "station") -> None:
         self.emit(TimelineEvent(round(self.clock(), 1), vehicle, kind, text, severity))
+
+    def request_abort(self) -> None:
+        """Stop watching at once (the vehicles keep their last command); the report is still written."""
+        self._stop.set()
+        self._abort.set()
 
     def request_stop(self) -> None:
         """Ctrl-C or the app's stop button: every vehicle is sent home, the run then finishes normally."""
@@ -222,7 +228,8 @@ class MissionRunner:
                 so = Sortie(name=ep.name, connection=ep.connection,
                             tlog_path=str(self.folder.tlog(idx, sortie)), plan=plan, scenario=s,
                             clock=self.clock, emit=self.emit, camera=self.camera, speedup=self.speedup,
-                            events=events, endpoint=ep, on_snapshot=self.on_snapshot, stop_flag=self._stop)
+                            events=events, endpoint=ep, on_snapshot=self.on_snapshot, stop_flag=self._stop,
+                            abort_flag=self._abort)
                 so.vehicle_index = idx  # type: ignore[attr-defined]
                 sorties.append(so)
             for so in sorties:
@@ -234,8 +241,8 @@ class MissionRunner:
                 while th.is_alive():
                     th.join(0.2)
             self.flight_time_s = round(self.clock(), 1)
-        except KeyboardInterrupt:
-            self.request_stop()
+        except KeyboardInterrupt:  # a second Ctrl-C (the first one asked for RTL): stop watching now
+            self._abort.set()
             for th in threads:
                 th.join()
         finally:
