@@ -167,7 +167,7 @@ def write_results(runner: MissionRunner, sorties: Sequence[SortieResult], *, sta
     stats: dict[str, Any] = {
         "mission time (s)": round(mission_time, 1),
         "vehicles": len(s.vehicles),
-        "sorties": len(runs),
+        "vehicle flights": len(runs),
         "area searched (m²)": summary_cov["area_m2"],
         "covered fraction": summary_cov["covered_fraction"],
         "mean POD (achieved)": summary_cov["mean_pod"],
