@@ -14,7 +14,6 @@ sightings say when (in flight) the subject was seen, not when the CPU got to it.
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time
@@ -137,7 +136,3 @@ class TelemetryCamera:
 def track_length_m(points: list[tuple[float, float]]) -> float:
     """Length of a (lat, lon) polyline in metres."""
     return float(sum(haversine_m(a[0], a[1], b[0], b[1]) for a, b in zip(points, points[1:], strict=False)))
-
-
-def nan_to_none(x: float | None) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x

@@ -37,19 +37,13 @@ def planned_pod(plans: Sequence[Plan]) -> float:
 
 
 def poses_from_tlog(path: Path) -> list[Pose] | None:
-    """Camera poses from a tlog through ``groundcontrol.track``; None when it cannot be read."""
+    """Camera poses from a tlog (``groundcontrol.track``); None when it cannot be read."""
+    from groundcontrol.track import read_poses
+
     try:
-        from groundcontrol import track
-    except ImportError:
+        return read_poses(path)
+    except Exception:  # a damaged log: fall back to what the runner saw
         return None
-    for name in ("poses_from_tlog", "read_poses", "tlog_poses"):
-        fn = getattr(track, name, None)
-        if fn is not None:
-            try:
-                return list(fn(path))
-            except Exception:  # a damaged log: fall back to what the runner saw
-                return None
-    return None
 
 
 def sortie_poses(runner: MissionRunner, sorties: Sequence[SortieResult],
