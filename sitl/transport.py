@@ -11,6 +11,7 @@ the vehicle.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +33,9 @@ class Peer:
         self.parser = mavlink.MAVLink(None)
         self.parser.robust_parsing = True
         self._out = bytearray()
+        # queue() runs on whichever thread sends (vehicle loop, command handlers) and flush()
+        # on the I/O loop; resizing the buffer while bytes() reads it raises BufferError.
+        self._out_lock = threading.Lock()
         self.closed = False
 
     def queue(self, data: bytes) -> None:
@@ -41,16 +45,18 @@ class Peer:
             except OSError:
                 pass
             return
-        if len(self._out) + len(data) > MAX_BACKLOG:
-            return
-        self._out += data
+        with self._out_lock:
+            if len(self._out) + len(data) > MAX_BACKLOG:
+                return
+            self._out += data
 
     def flush(self) -> None:
         if self.udp or not self._out or self.closed:
             return
         try:
-            n = self.sock.send(bytes(self._out))
-            self._out = self._out[n:]
+            with self._out_lock:
+                n = self.sock.send(bytes(self._out))
+                del self._out[:n]
         except (BlockingIOError, InterruptedError):
             pass
         except OSError:
