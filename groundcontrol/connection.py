@@ -116,13 +116,18 @@ class TcpTransport(Transport):
             raise ConnectionError("connection closed by the other end")
         return data
 
+    SEND_TIMEOUT_S = 2.0  # a peer that takes nothing for this long is gone (dead WiFi, unplugged bridge)
+
     def write(self, data: bytes) -> None:
         view = memoryview(data)
+        deadline = time.monotonic() + self.SEND_TIMEOUT_S
         while view:
             try:
                 sent = self.sock.send(view)
             except BlockingIOError:
-                select.select([], [self.sock], [], 1.0)
+                if time.monotonic() > deadline:
+                    raise ConnectionError("the other end has not taken data for 2 s") from None
+                select.select([], [self.sock], [], 0.2)
                 continue
             except OSError as exc:
                 raise ConnectionError(str(exc)) from exc

@@ -193,7 +193,10 @@ class Link:
         try:
             t.write(buf)
         except ConnectionError as exc:
-            log.info("write failed on %s: %s", self.endpoint, exc)
+            log.warning("write failed on %s: %s", self.endpoint, exc)
+            if t.reconnectable:  # the link thread reopens it
+                t.close()
+                self._transport = None
 
     # -- observing ------------------------------------------------------------------------
     def expect(self, predicate: Callable[[object], bool]) -> Waiter:
@@ -267,7 +270,7 @@ class Link:
             else:
                 try:
                     data = t.read(0.05)
-                except ConnectionError as exc:
+                except (OSError, ValueError) as exc:  # broken, or closed by a failed write meanwhile
                     log.warning("link %s broken: %s; reconnecting", self.endpoint, exc)
                     self._drop_transport()
                     data = b""

@@ -284,6 +284,10 @@ class Vehicle:
                 self.link.publish(ev.ReserveWarning(self.system_id, e.time, r.remaining_pct, r.needed_pct, r.message))
             elif r.level == "rtl" and not flags["rtl"] and snap.in_air and snap.mode not in ("RTL", "LAND"):
                 flags["rtl"] = True
+                if not flags["warned"]:  # the estimate jumped past the warning band: still warn first
+                    flags["warned"] = True
+                    self.link.publish(ev.ReserveWarning(self.system_id, e.time, r.remaining_pct, r.needed_pct,
+                                                        r.message))
                 self.link.publish(ev.ReserveRTL(self.system_id, e.time, r.remaining_pct, r.needed_pct, r.message))
                 threading.Thread(target=self._reserve_rtl, name="reserve-rtl", daemon=True).start()
 
