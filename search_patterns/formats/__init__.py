@@ -28,7 +28,7 @@ from search_patterns import mission_items as mi
 from search_patterns.area import SearchArea
 from search_patterns.errors import InputError
 from search_patterns.formats import geojson, gpx, kml, mission_planner, qgc, wkt
-from search_patterns.formats.common import PathLike
+from search_patterns.formats.common import PathLike, check_plan_values
 from search_patterns.plan import Plan
 from search_patterns.validate import check_polygon
 
@@ -103,7 +103,9 @@ def write_plan(plan: Plan, path: PathLike, area: SearchArea | None = None) -> No
 
 def read_plan(path: PathLike) -> Plan:
     """Read the waypoints (and home, takeoff altitude, speed where stored) of a plan file."""
-    return PLAN_READERS[_ext(path, PLAN_READERS, "read plans from")](path)
+    plan = PLAN_READERS[_ext(path, PLAN_READERS, "read plans from")](path)
+    check_plan_values(plan.waypoints, plan.home, path)
+    return plan
 
 
 def read_mission_items(path: PathLike) -> list[mi.MissionItem]:

@@ -7,6 +7,7 @@ writer goes through :func:`write_atomic` so a crash never leaves half a file.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -117,3 +118,18 @@ def read_text(path: PathLike) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def check_plan_values(waypoints: Sequence, home: tuple[float, float] | None, path: PathLike) -> None:
+    """Refuse a plan whose numbers cannot be a place: a damaged file read "successfully" must not fly."""
+    where = str(path)
+    for i, w in enumerate(waypoints, start=1):
+        for what, v, lim in (("latitude", w.lat, 90.0), ("longitude", w.lon, 180.0), ("altitude", w.alt, 1e5)):
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or abs(v) > lim:
+                raise InputError(f"waypoint {i}: {what} {v!r} is not a valid value", where=where)
+    if home is not None:
+        lat, lon = home
+        if not (isinstance(lat, (int, float)) and isinstance(lon, (int, float)) and math.isfinite(lat)
+                and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+            raise InputError(f"home {home!r} is not a valid latitude, longitude", where=where)
+
