@@ -101,14 +101,17 @@ def _finish(outcome) -> None:
 @click.option("--detector", help="Detector (as `sargc detect --detector`); default: the scenario's, else the best.")
 @click.option("--simulated-camera/--no-simulated-camera", default=None,
               help="Render the scenario's camera from telemetry (default: only for sim and sitl vehicles).")
+@click.option("--video", type=click.Choice(["inprocess", "udp"]), default="inprocess", show_default=True,
+              help="How the simulated camera reaches detection: in process, or as H.264 over UDP read back "
+                   "like a drone's video stream.")
 @click.option("--headless", is_flag=True, help="Never open the desktop app, even with a display.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Mission folder to write (default: missions/<date-time>).")
 @click.option("--resume", "resume_dir", type=click.Path(exists=True, file_okay=False),
               help="Fly what an interrupted mission left unsearched, into its own folder.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and the report path.")
-def mission(scenario_path, vehicle, speedup, readiness, detector, simulated_camera, headless, out_dir, resume_dir,
-            quiet) -> None:
+def mission(scenario_path, vehicle, speedup, readiness, detector, simulated_camera, video, headless, out_dir,
+            resume_dir, quiet) -> None:
     """Fly a search from a scenario: plan, upload and verify, fly, detect, cover, report.
 
     Writes a mission folder (plans, tlogs, detections.sqlite, coverage/, report.html,
@@ -117,7 +120,7 @@ def mission(scenario_path, vehicle, speedup, readiness, detector, simulated_came
     \b
     Examples:
       sargc mission --scenario moorland --headless --out /tmp/moor
-      sargc mission --scenario my-exercise.yaml --vehicle sitl --speedup 5
+      sargc mission --scenario my-exercise.yaml --vehicle sitl --speedup 5 --video udp
       sargc mission --scenario forest-edge --vehicle tcp:127.0.0.1:5830 --speedup 10 --simulated-camera
       sargc mission --resume missions/2026-11-30T14-05-12
     """
@@ -127,7 +130,7 @@ def mission(scenario_path, vehicle, speedup, readiness, detector, simulated_came
     gui = not headless and display_available()
     if resume_dir:
         opts = MissionOptions(out_dir=Path(resume_dir), vehicle=vehicle, speedup=speedup, readiness=readiness,
-                              detector=detector, simulated_camera=simulated_camera)
+                              detector=detector, simulated_camera=simulated_camera, video=video)
         runner = MissionRunner.resume(resume_dir, opts, on_event=_printer(quiet))
         _finish(_run(runner, gui=gui, resume=True))
         return
@@ -138,7 +141,7 @@ def mission(scenario_path, vehicle, speedup, readiness, detector, simulated_came
     scenario = load_scenario(find_scenario(scenario_path))
     out = Path(out_dir) if out_dir else new_mission_dir("missions")
     opts = MissionOptions(out_dir=out, vehicle=vehicle, speedup=speedup, readiness=readiness, detector=detector,
-                          simulated_camera=simulated_camera)
+                          simulated_camera=simulated_camera, video=video)
     runner = MissionRunner(scenario, opts, on_event=_printer(quiet))
     click.echo(f"Mission '{scenario.name}' → {out}", err=True)
     _finish(_run(runner, gui=gui))

@@ -49,6 +49,7 @@ class MissionOptions:
     readiness: str = "fast"
     detector: str | None = None
     simulated_camera: bool | None = None  # default: on for sim/sitl vehicles
+    video: str = "inprocess"  # or "udp": frames go through an H.264/UDP video link to detection
 
 
 @dataclass
@@ -90,6 +91,7 @@ class MissionRunner:
         self.flight_time_s: float | None = None  # mission time when the last vehicle landed
         self.base_json: dict[str, Any] = {}  # what mission.json said before the flight
         self.live: Any = None  # LiveCoverage while flying: .figures() for a display
+        self.video: Any = None  # UdpVideoLink with --video udp
 
     # -- observers -------------------------------------------------------------------------
     def clock(self) -> float:
@@ -208,7 +210,14 @@ class MissionRunner:
         if simulated:
             from ui.mission.simulated_scene import make_renderer
 
-            self.camera = TelemetryCamera(make_renderer(s), self.sink, frame_every_m=s.camera.frame_every_m,
+            frames_to = self.sink
+            if self.options.video == "udp":
+                from ui.mission.video_link import UdpVideoLink
+
+                self.video = frames_to = UdpVideoLink(self.sink, s.camera.width_px, s.camera.height_px)
+                self.note("camera", f"simulated camera streams H.264 to {self.video.url}; detection reads it "
+                                    "back like a drone's video (watch with: ffplay " + self.video.url + ")")
+            self.camera = TelemetryCamera(make_renderer(s), frames_to, frame_every_m=s.camera.frame_every_m,
                                           on_error=lambda m: self.note("camera", m, "warning"))
         else:
             self.note("camera", "no simulated camera for a real vehicle: run `sargc detect` on the drone's "
@@ -253,6 +262,10 @@ class MissionRunner:
             if self.camera.backlog:
                 self.note("camera", f"detection catching up on {self.camera.backlog} queued frames")
             self.camera.close()
+        if self.video is not None:
+            self.video.close()
+            if self.video.lost:
+                self.note("camera", f"{self.video.lost} picture(s) did not come through the video link", "warning")
         self.sink.close()
         out = []
         for so in sorties:
