@@ -77,7 +77,8 @@ def start_endpoint(scenario: Scenario, index: int, *, speedup: float, readiness:
             from sitl.ardupilot import SitlLauncher
 
             run_dir = Path(tempfile.mkdtemp(prefix=f"sitl-{index + 1}-", dir=workdir))
-            launcher = SitlLauncher(binary=binary, defaults=os.environ.get("ARDUPILOT_DEFAULTS") or None,
+            defaults = _sitl_defaults(run_dir, battery_mah or spec.battery_mah)
+            launcher = SitlLauncher(binary=binary, defaults=defaults,
                                     home=(home.lat, home.lon, home.alt_amsl_m, home.heading_deg),
                                     speedup=speedup, instance=index, workdir=run_dir)
             ep.stoppers.append(launcher)
@@ -96,6 +97,27 @@ def start_endpoint(scenario: Scenario, index: int, *, speedup: float, readiness:
         ep.stop()
         raise
     return ep
+
+
+def _sitl_defaults(run_dir: Path, battery_mah: float | None) -> str | None:
+    """The defaults file for SITL: ``ARDUPILOT_DEFAULTS`` plus the scenario's battery, if it has one.
+
+    SITL simulates a 3.3 Ah pack unless told otherwise; the scenario's capacity is given both to
+    the simulated battery (SIM_BATT_CAP_AH) and to the autopilot's monitor (BATT_CAPACITY).
+    """
+    base = os.environ.get("ARDUPILOT_DEFAULTS") or None
+    if not battery_mah:
+        return base
+    lines = []
+    if base:
+        try:
+            lines.append(Path(base).read_text(encoding="utf-8").rstrip("\n"))
+        except OSError as exc:
+            raise SargcError(f"ARDUPILOT_DEFAULTS={base}: cannot read it ({exc})") from None
+    lines += [f"BATT_CAPACITY {battery_mah:g}", f"SIM_BATT_CAP_AH {battery_mah / 1000.0:g}"]
+    path = run_dir / "scenario.parm"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
 
 
 def _tcp_target(connection: str) -> tuple[str, int]:
