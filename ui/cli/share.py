@@ -95,11 +95,11 @@ def follow(connect: str, url: str, interface: str | None, mission: Path | None, 
     Example:
       sargc share follow --connect udp:127.0.0.1:14550 --mission missions/today --url tcp://10.0.0.2:8087
     """
-    from groundcontrol.link import Link
     from groundcontrol.tak import CotLink, sighting_event, vehicle_event
+    from groundcontrol.vehicle import Vehicle
     from search_patterns.formats.live_kml import LiveMapWriter, LivePoint, LiveState, LiveVehicle
 
-    link = Link(connect).start()
+    vehicle = Vehicle.connect(connect, timeout=30)  # also asks the autopilot for position telemetry
     cot = CotLink(url, interface=interface)
     writer = LiveMapWriter(mission, title=callsign) if (live and mission is not None) else None
     markers: dict = {}
@@ -107,14 +107,14 @@ def follow(connect: str, url: str, interface: str | None, mission: Path | None, 
     sent_sightings: dict[int, tuple] = {}
     last_sighting_scan = 0.0
     try:
-        sysid = link.wait_vehicle(30)
+        sysid = vehicle.system_id
         uid = f"sargc-{callsign.replace(' ', '-').lower()}-{sysid}"
         click.echo(f"vehicle {sysid} on {connect}; CoT to {url} as {uid!r}")
         period = 1.0 / max(rate, 0.05)
         t_end = time.monotonic() + seconds if seconds > 0 else math.inf
         while time.monotonic() < t_end:
             t0 = time.monotonic()
-            snap = link.snapshot(sysid)
+            snap = vehicle.snapshot()
             if snap.has_position:
                 track.append((snap.lat, snap.lon))
                 del track[:-2000]
@@ -155,7 +155,7 @@ def follow(connect: str, url: str, interface: str | None, mission: Path | None, 
     finally:
         st = cot.status()
         cot.close()
-        link.close()
+        vehicle.close()
         click.echo(f"sent {st.sent} CoT events, received {st.received}, rejected {st.rejected}; "
                    f"{len(markers)} team markers")
 
