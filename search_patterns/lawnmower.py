@@ -242,6 +242,31 @@ def extend_legs(tracks: list[np.ndarray], overshoot_m: float, router: Router) ->
     return out
 
 
+def add_transits(path: list[tuple[float, float]], home: tuple[float, float], area: SearchArea, proj,
+                 clearance_m: float) -> list[tuple[float, float]]:
+    """Route the climb-out from the launch point and the return to it around no-fly zones.
+
+    The autopilot flies straight from home to the first waypoint and straight back on RTL;
+    when a no-fly zone lies across either line we add the corners to go round it (the
+    transit may cross open ground outside the area, which is where the launch point is).
+    """
+    if not area.exclusions:
+        return path
+    excl = unary_union([proj.geometry_to_local(e) for e in area.exclusions])
+    blocked = excl.buffer(clearance_m, join_style="mitre", mitre_limit=2.0)
+    hull = unary_union([proj.geometry_to_local(area.polygon), shapely.points(home)]).convex_hull
+    region = hull.buffer(max(100.0, 2 * clearance_m) + blocked.length / 4.0, join_style="mitre").difference(blocked)
+    router = Router(region)
+    if not (router.visible(home, home) and router.visible(path[0], path[0]) and router.visible(path[-1], path[-1])):
+        return path  # launch point inside a no-fly zone: nothing sensible to add
+    out = path
+    if not router.visible(home, path[0]):
+        out = router.path(home, path[0])[1:-1] + out
+    if not router.visible(path[-1], home):
+        out = out + router.path(path[-1], home)[1:-1]
+    return out
+
+
 def plan_lawnmower(area: SearchArea, *, spacing_m: float, alt_m: float, angle_deg: float | None = None,
                    home: tuple[float, float] | None = None, speed_m_s: float = 10.0, overshoot_m: float = 0.0,
                    margin_m: float | None = None, turn_cost_s: float = DEFAULT_TURN_COST_S,
@@ -284,6 +309,8 @@ def plan_lawnmower(area: SearchArea, *, spacing_m: float, alt_m: float, angle_de
     path = order_legs(tracks, raws, router, start)
     if fill_corners and end_inset_m <= 0:
         path = add_spurs(path, legs_region, spacing_m / 2.0, router, tolerance_m=SPUR_TOLERANCE * spacing_m)
+    if start is not None and path:
+        path = add_transits(path, (float(start[0]), float(start[1])), area, proj, clearance_m)
     check_waypoints(len(path), limits)
     xy = np.asarray(path, float).reshape(-1, 2)
     lats, lons = proj.many_to_latlon(xy[:, 0], xy[:, 1])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from planner_helpers import ORIGIN, area_from_local, path_line, path_local
 from shapely import affinity
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import LineString, Point, Polygon, box
 
 from search_patterns.errors import InputError, PlanningError
 from search_patterns.lawnmower import plan_lawnmower
@@ -150,3 +150,13 @@ def test_exclusions_that_cover_everything_are_refused() -> None:
     outline = box(0, 0, 300, 300)
     with pytest.raises(InputError, match="nothing left to search"):
         plan_lawnmower(area_from_local(outline, (box(-10, -10, 310, 310),)), spacing_m=20, alt_m=50)
+
+
+def test_climb_out_and_return_go_round_a_no_fly_zone_between_launch_and_area() -> None:
+    wall = box(-250, -100, -150, 500)
+    home_xy = (-400.0, 200.0)
+    area = area_from_local(box(0, 0, 600, 400), (wall,))
+    plan = plan_lawnmower(area, spacing_m=40, alt_m=50, angle_deg=90, home=ORIGIN.to_latlon(*home_xy))
+    flown = LineString([home_xy, *path_local(plan), home_xy])  # takeoff, the waypoints, RTL straight home
+    assert flown.intersection(wall).length < 0.05
+    assert plan.stats.coverage_fraction >= 0.99

@@ -105,6 +105,12 @@ def render_plan(plan: Plan | Sequence[Plan], area: SearchArea | None, path: str 
             cv.polygon(swath, SWATH, None, alpha=0.45, holes=False)
     for ex in excl_local or []:
         cv.polygon(ex, NOFLY, (40, 40, 170), alpha=0.55)
+    for p, xy in zip(plans, paths, strict=True):  # climb-out and return: thin grey, as the autopilot flies them
+        if p.home and len(xy):
+            h = proj.to_local(*p.home)
+            for a, b in ((h, xy[0]), (xy[-1], h)):
+                cv2.line(cv.img, tuple(int(v) for v in cv.px(a)[0]), tuple(int(v) for v in cv.px(b)[0]),
+                         (150, 150, 150), 1, cv2.LINE_AA)
     for i, xy in enumerate(paths):
         if len(xy) == 0:
             continue
