@@ -198,14 +198,16 @@ def find_gaps(searchable_local: BaseGeometry, covered_local: BaseGeometry, min_g
     opened = rest.buffer(-r, join_style="mitre").buffer(r, join_style="mitre").intersection(rest)
     parts = [p for p in shapely.get_parts(opened) if isinstance(p, Polygon) and p.area > 0]
     out: list[Gap] = []
-    for p in parts:
-        p = shapely.simplify(p, 0.05)
+    for exact in parts:
+        # Simplify the outline for files and maps, but report the exact uncovered area: a
+        # simplified outline can bulge past the footprints by a few square centimetres.
+        p = shapely.simplify(exact, 0.05)
         rect = p.minimum_rotated_rectangle
         xs, ys = rect.exterior.coords.xy
         e1 = math.hypot(xs[1] - xs[0], ys[1] - ys[0])
         e2 = math.hypot(xs[2] - xs[1], ys[2] - ys[1])
         c = p.representative_point() if not p.centroid.within(p) else p.centroid
-        out.append(Gap(p, projection.geometry_to_lonlat(p), float(p.area), min(e1, e2), max(e1, e2),
+        out.append(Gap(p, projection.geometry_to_lonlat(p), float(exact.area), min(e1, e2), max(e1, e2),
                        projection.to_latlon(c.x, c.y)))
     out.sort(key=lambda g: -g.area_m2)
     return tuple(out)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyproj
-from shapely import ops
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -76,11 +76,11 @@ class LocalProjection:
 
     def geometry_to_local(self, geometry_lonlat: BaseGeometry) -> BaseGeometry:
         """Project a shapely geometry in (lon, lat) order into this metric frame."""
-        return ops.transform(lambda x, y, z=None: self._fwd.transform(x, y), geometry_lonlat)
+        return shapely.transform(geometry_lonlat, self._fwd.transform, interleaved=False)
 
     def geometry_to_lonlat(self, geometry_local: BaseGeometry) -> BaseGeometry:
         """Project a shapely geometry in metres back to (lon, lat) order."""
-        return ops.transform(lambda x, y, z=None: self._inv.transform(x, y), geometry_local)
+        return shapely.transform(geometry_local, self._inv.transform, interleaved=False)
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
