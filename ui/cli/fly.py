@@ -151,6 +151,8 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
     click.echo(f"Connecting to {connect} …", err=True)
     v = _connect(connect, tlog, key, forward, connect_timeout)
     try:
+        if key is not None:
+            click.echo("Signing on: the vehicle signs with our key, and so do we.", err=True)
         if v.forwarder is not None:
             click.echo("Forwarding to: " + ", ".join(v.forwarder.addresses), err=True)
         _fly(v, plan, items, limits, geo, gcs_failsafe, ready_timeout, endurance, reserve)
@@ -180,6 +182,8 @@ def _fly(v, plan, items, limits, geo: dict, gcs_failsafe: bool, ready_timeout: f
                 bar.reset(total)
                 bar.set_description("verify")
             bar.update(done - bar.n)
+            if done == total:
+                bar.refresh()
         v.upload_mission(items, progress=progress)
     click.echo(f"Mission uploaded and verified: {len(items)} items, {len(plan.waypoints)} waypoints.", err=True)
 
