@@ -160,7 +160,8 @@ def plan_expanding_square(datum: Datum, *, spacing_m: float, alt_m: float, first
     check_waypoints(len(verts), limits)
     xy = verts + np.array([ox, oy])
     if regions is not None:
-        router = Router(regions.flyable)
+        router = Router(regions.flyable,
+                        describe=lambda x, y: "{:.6f},{:.6f}".format(*proj.to_latlon(x, y)))
         path = clip_path(xy, regions.legs, router)
         if not path:
             raise InputError("the pattern does not reach into the area", where=datum.name)

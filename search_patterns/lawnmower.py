@@ -303,7 +303,11 @@ def plan_lawnmower(area: SearchArea, *, spacing_m: float, alt_m: float, angle_de
         check_waypoints(int(2 * width / spacing_m), limits)
     bearing = best_angle(legs_region, spacing_m, speed_m_s, turn_cost_s) if angle_deg is None else angle_deg % 180.0
     tracks, raws = _transects(legs_region, spacing_m, bearing, end_inset_m)
-    router = Router(regions.flyable)
+    def where(x: float, y: float) -> str:
+        lat, lon = proj.to_latlon(x, y)
+        return f"{lat:.6f},{lon:.6f}"
+
+    router = Router(regions.flyable, describe=where)
     start = None if home is None else np.asarray(proj.to_local(*home))
     tracks = extend_legs(tracks, overshoot_m, router)
     path = order_legs(tracks, raws, router, start)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 
 import numpy as np
 import shapely
@@ -69,8 +70,11 @@ class Router:
     [(1.0, 1.0), (2.0, 2.0)]
     """
 
-    def __init__(self, region: BaseGeometry, tolerance_m: float = TOLERANCE_M) -> None:
+    def __init__(self, region: BaseGeometry, tolerance_m: float = TOLERANCE_M,
+                 describe: Callable[[float, float], str] | None = None) -> None:
         self.region = region
+        # how to name a point in an error message (lat/lon for a pilot); metres by default
+        self._describe = describe or (lambda x, y: f"({x:.0f}, {y:.0f}) m")
         self._check = region.buffer(tolerance_m, join_style="mitre")
         shapely.prepare(self._check)
         self.nodes = reflex_corners(region)
@@ -147,8 +151,8 @@ class Router:
                     heapq.heappush(heap, (gj + d_to_b[j], gj, j))
         if not math.isfinite(best[n]):
             raise PlanningError(
-                f"no flyable route from ({a[0]:.0f}, {a[1]:.0f}) to ({b[0]:.0f}, {b[1]:.0f}) m: "
-                "the area is cut in two by exclusion zones")
+                f"no flyable route from {self._describe(*a)} to {self._describe(*b)}: no-fly zones cut the area "
+                "in two; allow a wider margin outside the area to fly round them, or plan each part separately")
         out = [b]
         i = prev[n]
         while i != -1:

@@ -243,14 +243,16 @@ def plan() -> None:
 @click.option("--home", default=None, metavar="LAT,LON", help="Launch point: the plan starts at the nearest corner.")
 @click.option("--overshoot", type=float, default=0.0, show_default=True,
               help="Fly this far past each leg end before turning, metres.")
+@click.option("--margin", type=float, default=None,
+              help="How far outside the area the path may go, metres (default: the overshoot).")
 @click.option("--avoid-holes", is_flag=True, help="Treat holes in the area as no-fly zones too.")
 @output_options
 @_common_run
 def lawnmower(area_path: Path, area_name: str | None, excludes: tuple[Path, ...], alt: float, spacing: float | None,
               sensor_width: float | None, focal_length: float | None, image_width: int | None, side_overlap: float,
               sweep_width: float | None, target_pod: float | None, angle: str, home: str | None, overshoot: float,
-              avoid_holes: bool, outs: tuple[Path, ...], as_json: bool, speed: float, turn_cost: float,
-              endurance: float | None, limits: Limits) -> None:
+              margin: float | None, avoid_holes: bool, outs: tuple[Path, ...], as_json: bool, speed: float,
+              turn_cost: float, endurance: float | None, limits: Limits) -> None:
     """Parallel-track search over an area with holes and no-fly zones.
 
     \b
@@ -269,7 +271,7 @@ def lawnmower(area_path: Path, area_name: str | None, excludes: tuple[Path, ...]
     info = resolve_spacing(spacing, sensor_width, focal_length, image_width, side_overlap, sweep_width,
                            target_pod, alt)
     p = plan_lawnmower(area, spacing_m=info.spacing_m, alt_m=alt, angle_deg=parse_angle(angle),
-                       home=parse_latlon(home, "--home"), speed_m_s=speed, overshoot_m=overshoot,
+                       home=parse_latlon(home, "--home"), speed_m_s=speed, overshoot_m=overshoot, margin_m=margin,
                        turn_cost_s=turn_cost, spacing=info, avoid_holes=avoid_holes, endurance_min=endurance,
                        limits=limits)
     report([p], write_outputs([p], outs, area), as_json)
