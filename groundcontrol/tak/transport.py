@@ -78,6 +78,7 @@ class LinkStatus:
     received: int
     rejected: int
     last_error: str
+    last_rejected: str = ""
 
 
 class CotLink:
@@ -109,7 +110,8 @@ class CotLink:
         self._sock: socket.socket | None = None
         self._rx: socket.socket | None = None
         self.sent = self.received = self.rejected = 0
-        self.last_error = ""
+        self.last_error = ""  # why sending or connecting fails now ("" when all is well)
+        self.last_rejected = ""  # why the last unreadable event was dropped
         if self.endpoint.scheme == "udp":
             self._open_udp()
             target = self._udp_reader
@@ -232,7 +234,7 @@ class CotLink:
             marker = parse_event(data, where=where)
         except InputError as exc:
             self.rejected += 1
-            self.last_error = str(exc)
+            self.last_rejected = str(exc)
             return
         if marker.uid in self._own:
             return
@@ -295,6 +297,8 @@ class CotLink:
                             pass
             return False
         self.sent += 1
+        if ep.scheme == "udp":
+            self.last_error = ""
         return True
 
     def get(self, timeout: float | None = None) -> Marker | None:
@@ -323,7 +327,7 @@ class CotLink:
 
     def status(self) -> LinkStatus:
         return LinkStatus(str(self.endpoint), self.connected, self.sent, self.received, self.rejected,
-                          self.last_error)
+                          self.last_error, self.last_rejected)
 
     def close(self) -> None:
         """Stop the reader and close sockets; safe to call twice."""

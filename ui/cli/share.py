@@ -106,6 +106,7 @@ def follow(connect: str, url: str, interface: str | None, mission: Path | None, 
     track: list[tuple[float, float]] = []
     sent_sightings: dict[int, tuple] = {}
     last_sighting_scan = 0.0
+    shown_error = ""
     try:
         sysid = vehicle.system_id
         uid = f"sargc-{callsign.replace(' ', '-').lower()}-{sysid}"
@@ -146,9 +147,9 @@ def follow(connect: str, url: str, interface: str | None, mission: Path | None, 
                 points += tuple(LivePoint(m.uid, m.title, m.lat, m.lon, m.remarks) for m in markers.values())
                 writer.update(LiveState(title=callsign, vehicles=vehicles, points=points,
                                         updated=time.strftime("%H:%M:%SZ", time.gmtime())))
-            if cot.last_error:
-                click.echo(f"CoT: {cot.last_error}", err=True)
-                cot.last_error = ""
+            if cot.last_error != shown_error:  # say each new problem once, and when it clears
+                shown_error = cot.last_error
+                click.echo(f"CoT: {shown_error}" if shown_error else "CoT: sending again", err=True)
             time.sleep(max(0.0, period - (time.monotonic() - t0)))
     except KeyboardInterrupt:
         pass
