@@ -54,8 +54,10 @@ from search_patterns.validate import (
 DEFAULT_CLEARANCE_M = 1.0
 # A corner left farther than half a spacing plus this fraction of it gets a spur (search_patterns.leftovers).
 SPUR_TOLERANCE = 0.05
-# A coarse step for the auto-angle search; hull edge directions are always tried as well.
+# A coarse step for the auto-angle search; edge directions are always tried as well, and preferred
+# unless another bearing is faster by more than this fraction.
 AUTO_ANGLE_STEP_DEG = 5.0
+AUTO_ANGLE_EDGE_BIAS = 0.10
 
 
 @dataclass(frozen=True)
@@ -209,15 +211,31 @@ def estimate_time_s(region: BaseGeometry, spacing_m: float, bearing_deg: float, 
 
 def best_angle(region: BaseGeometry, spacing_m: float, speed_m_s: float = 10.0,
                turn_cost_s: float = DEFAULT_TURN_COST_S) -> float:
-    """The sweep bearing (degrees, 0–180) with the lowest estimated flight time."""
-    cands = set(np.arange(0.0, 180.0, AUTO_ANGLE_STEP_DEG).round(6))
-    hull = np.asarray(region.convex_hull.exterior.coords) if not region.is_empty else np.zeros((0, 2))
-    for (x0, y0), (x1, y1) in zip(hull, hull[1:], strict=False):
-        if math.hypot(x1 - x0, y1 - y0) > spacing_m:
-            cands.add(round((math.degrees(math.atan2(x1 - x0, y1 - y0))) % 180.0, 6))
+    """The sweep bearing (degrees, 0–180) with the lowest estimated flight time.
+
+    Bearings along the area's long edges (and its hull's) are preferred unless another
+    bearing is clearly faster (by ``AUTO_ANGLE_EDGE_BIAS``): legs parallel to an edge end
+    square to nothing, leave no slivers to sweep up, and look like the plan a pilot expects.
+    """
     edges = _edges(region)
-    times = {b: estimate_time_s(region, spacing_m, b, speed_m_s, turn_cost_s, edges) for b in sorted(cands)}
-    return float(min(times, key=lambda b: (round(times[b], 6), b)))
+    along: set[float] = set()
+    hull = np.asarray(region.convex_hull.exterior.coords) if not region.is_empty else np.zeros((0, 2))
+    pairs = [(h0, h1) for h0, h1 in zip(hull, hull[1:], strict=False) if math.dist(h0, h1) > spacing_m]
+    pairs += [((x1, y1), (x2, y2)) for x1, y1, x2, y2 in edges if math.hypot(x2 - x1, y2 - y1) > 3 * spacing_m]
+    for (x0, y0), (x1, y1) in pairs:
+        along.add(round((math.degrees(math.atan2(x1 - x0, y1 - y0))) % 180.0, 6))
+    others = set(np.arange(0.0, 180.0, AUTO_ANGLE_STEP_DEG).round(6)) - along
+
+    def fastest(cands: set[float]) -> tuple[float, float]:
+        times = {b: estimate_time_s(region, spacing_m, b, speed_m_s, turn_cost_s, edges) for b in sorted(cands)}
+        best = min(times, key=lambda b: (round(times[b], 6), b))
+        return times[best], float(best)
+
+    t_other, b_other = fastest(others)
+    if not along:
+        return b_other
+    t_along, b_along = fastest(along)
+    return b_other if t_other < t_along * (1.0 - AUTO_ANGLE_EDGE_BIAS) else b_along
 
 
 def extend_legs(tracks: list[np.ndarray], overshoot_m: float, router: Router) -> list[np.ndarray]:
