@@ -160,3 +160,12 @@ def test_climb_out_and_return_go_round_a_no_fly_zone_between_launch_and_area() -
     flown = LineString([home_xy, *path_local(plan), home_xy])  # takeoff, the waypoints, RTL straight home
     assert flown.intersection(wall).length < 0.05
     assert plan.stats.coverage_fraction >= 0.99
+
+
+def test_auto_angle_keeps_legs_parallel_to_a_narrow_strip_and_is_fastest() -> None:
+    area = area_from_local(box(0, 0, 104, 1000))  # 3.5 spacings wide: a slanted sweep looks cheaper on paper
+    auto = plan_lawnmower(area, spacing_m=30, alt_m=50)
+    assert auto.stats.extra["angle_deg"] % 180 == pytest.approx(0, abs=0.1) or \
+        auto.stats.extra["angle_deg"] % 180 == pytest.approx(180, abs=0.1)
+    for bearing in (5, 10, 175):
+        assert auto.stats.duration_s <= plan_lawnmower(area, spacing_m=30, alt_m=50, angle_deg=bearing).stats.duration_s
