@@ -71,3 +71,25 @@ def test_any_plan_file_is_read_or_refused_naming_the_file(tmp_path_factory, ext)
                 assert -90 <= w.lat <= 90 and -180 <= w.lon <= 180
 
     run()
+
+
+@pytest.mark.parametrize("ext", [".plan", ".waypoints"])
+def test_any_mission_file_for_upload_gives_placeable_items_or_a_refusal(tmp_path_factory, ext):
+    """What `sargc fly --plan` uploads comes from read_mission_items: a damaged file must not fly."""
+    from search_patterns import mission_items as mi
+    from search_patterns.formats import read_mission_items
+
+    seed = _seed(tmp_path_factory, "plan", ext)
+    tally = TALLY.setdefault(f"items{ext}", Tally())
+
+    @given(data=inputs(seed))
+    @settings_
+    def run(data):
+        path = tmp_path_factory.mktemp("items") / f"upload{ext}"
+        path.write_bytes(data)
+        items = holds_the_rule(lambda: read_mission_items(path), names=str(path), tally=tally)
+        for it in items or ():
+            if it.command == mi.MAV_CMD_NAV_WAYPOINT:
+                assert -90 <= it.x <= 90 and -180 <= it.y <= 180, it
+
+    run()

@@ -28,7 +28,7 @@ from search_patterns import mission_items as mi
 from search_patterns.area import SearchArea
 from search_patterns.errors import InputError
 from search_patterns.formats import geojson, gpx, kml, mission_planner, qgc, wkt
-from search_patterns.formats.common import PathLike, check_plan_values
+from search_patterns.formats.common import PathLike, check_item_values, check_plan_values
 from search_patterns.plan import Plan
 from search_patterns.validate import check_polygon
 
@@ -112,7 +112,10 @@ def read_mission_items(path: PathLike) -> list[mi.MissionItem]:
     """MAVLink mission items (seq 0 = home) from a .plan or .waypoints file, or built from any plan file."""
     ext = Path(path).suffix.lower()
     if ext == ".plan":
-        return qgc.read_mission_items_qgc(path)
-    if ext in (".waypoints", ".txt", ".mission"):
-        return mission_planner.read_mission_items_wpl(path)
-    return read_plan(path).mission_items()
+        items = qgc.read_mission_items_qgc(path)
+    elif ext in (".waypoints", ".txt", ".mission"):
+        items = mission_planner.read_mission_items_wpl(path)
+    else:
+        return read_plan(path).mission_items()
+    check_item_values(items, path)
+    return items

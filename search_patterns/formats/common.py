@@ -133,3 +133,17 @@ def check_plan_values(waypoints: Sequence, home: tuple[float, float] | None, pat
                 and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
             raise InputError(f"home {home!r} is not a valid latitude, longitude", where=where)
 
+
+#: MAV_FRAME values whose x, y are latitude, longitude (GLOBAL, GLOBAL_RELATIVE_ALT, their _INT forms, TERRAIN_ALT).
+GLOBAL_FRAMES = (0, 3, 5, 6, 10, 11)
+
+
+def check_item_values(items: Sequence, path: PathLike) -> None:
+    """Refuse mission items whose position cannot be a place, naming the item (seq) and the number."""
+    for seq, it in enumerate(items):
+        if it.frame not in GLOBAL_FRAMES:
+            continue
+        for what, v, lim in (("latitude", it.x, 90.0), ("longitude", it.y, 180.0), ("altitude", it.z, 1e5)):
+            if not math.isfinite(v) or abs(v) > lim:
+                raise InputError(f"mission item {seq}: {what} {v!r} is not a valid value", where=str(path))
+
