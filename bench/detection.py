@@ -281,13 +281,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--long", action="store_true", help="10-minute latency run")
     ap.add_argument("--latency-s", type=float, default=None)
-    ap.add_argument("--scenes", type=int, default=2)
+    ap.add_argument("--scenes", type=int, default=1)
     ap.add_argument("--skip", default="", help="comma list of parts to skip: quality,speed,latency")
     args = ap.parse_args()
     cv2.setNumThreads(2)
     skip = set(args.skip.split(","))
     if "quality" not in skip:
-        quality(args.scenes, heavy_every=6)
+        quality(args.scenes, heavy_every=10)
     if "speed" not in skip:
         with tempfile.TemporaryDirectory() as tmp:
             speed(Path(tmp))

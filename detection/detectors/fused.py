@@ -23,17 +23,19 @@ from detection.types import Box
 class FusedDetector:
     """RX candidates verified by a region-capable DNN (YOLOv4-tiny or a team's ONNX model)."""
 
-    def __init__(self, rx: RxDetector, dnn: Any, max_regions: int = 6, window_px: int = 160,
-                 unconfirmed_factor: float = 0.7) -> None:
+    def __init__(self, rx: RxDetector, dnn: Any, max_regions: int = 4, window_px: int = 160,
+                 unconfirmed_factor: float = 0.7, verify_min: float = 0.3) -> None:
         self.rx, self.dnn = rx, dnn
         self.name = f"rx+{dnn.name}"
         self.max_regions, self.window_px, self.unconfirmed_factor = max_regions, window_px, unconfirmed_factor
+        self.verify_min = verify_min
 
     def detect(self, image: np.ndarray, gsd_m: float | None = None) -> list[Box]:
         h, w = image.shape[:2]
         cands = self.rx.detect(image, gsd_m)
         regions = []
-        for b in cands[: self.max_regions]:
+        # only candidates that could become flags are worth the network's time
+        for b in [c for c in cands if c.score >= self.verify_min][: self.max_regions]:
             side = int(max(self.window_px, 3 * max(b.w, b.h)))
             cx, cy = b.center
             x0 = int(np.clip(cx - side / 2, 0, max(0, w - side)))
