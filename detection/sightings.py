@@ -5,7 +5,8 @@ would bury them, so detections are joined (1) by image tracking, when a box over
 the previous processed frame, and (2) by ground distance, when the box's ground fix falls
 within the error gate of an existing sighting. A sighting keeps an error-weighted position,
 its best picture, and a score that grows with repeated evidence but saturates: seeing the same
-rock ten times does not make it a person, so only the three best scores count (noisy-OR).
+rock ten times does not make it a person, so the score is the mean of the three best detection
+scores, discounted only while the sighting rests on one or two frames.
 """
 
 from __future__ import annotations
@@ -62,10 +63,12 @@ class _Acc:
 
     @property
     def score(self) -> float:
-        miss = 1.0
-        for s in self.scores:
-            miss *= 1.0 - s
-        return 1.0 - miss
+        """Mean of the best three scores, discounted while the sighting rests on few frames
+        (one frame: half, two: three quarters, …): repeated evidence raises it, but never past
+        what the best detections themselves say."""
+        if not self.scores:
+            return 0.0
+        return sum(self.scores) / len(self.scores) * (1.0 - 0.5 ** self.n)
 
     def snapshot(self, best_ref: int | None = None) -> Sighting:
         return Sighting(self.id, self.lat, self.lon, self.error_m, self.score, self.n, self.first_time,
@@ -97,7 +100,8 @@ class SightingTracker:
         for s in sightings:
             a = _Acc(s.id, n=s.n_detections, first_time=s.first_time, last_time=s.last_time,
                      best_detection_id=s.best_detection_id, detectors=set(s.detectors), state=s.state,
-                     note=s.note, reviewed_at=s.reviewed_at, scores=[s.score], best_score=s.score)
+                     note=s.note, reviewed_at=s.reviewed_at, best_score=s.score,
+                     scores=[min(1.0, s.score / (1.0 - 0.5 ** max(1, s.n_detections)))])
             if s.lat is not None and s.error_m:
                 a.wsum = 1.0 / s.error_m ** 2
                 a.wlat, a.wlon = a.wsum * s.lat, a.wsum * s.lon
