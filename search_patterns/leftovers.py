@@ -48,6 +48,24 @@ def _insert_spur(path: list[tuple[float, float]], targets: list[tuple[float, flo
     return path
 
 
+def _sample_boundary(poly: BaseGeometry, step: float) -> np.ndarray:
+    """Points along every ring of ``poly`` no more than ``step`` apart (vertices included).
+
+    Done by hand: GEOS ``segmentize`` returned an empty polygon for some leftover shapes.
+    """
+    out = []
+    for ring in (poly.exterior, *poly.interiors):
+        c = np.asarray(ring.coords)
+        if len(c) < 2:
+            continue
+        a, b = c[:-1], c[1:]
+        n = np.maximum(1, np.ceil(np.hypot(*(b - a).T) / step)).astype(int)
+        t = np.concatenate([np.arange(k) / k for k in n])
+        idx = np.repeat(np.arange(len(a)), n)
+        out.append(a[idx] + (b[idx] - a[idx]) * t[:, None])
+    return np.vstack(out) if out else np.zeros((0, 2))
+
+
 def _targets(comp: BaseGeometry, line: LineString, half_width_m: float,
              reach: float) -> tuple[float, list[tuple[float, float]]] | None:
     """Points to fly through to sweep one leftover, or None when it is within reach already.
@@ -58,7 +76,7 @@ def _targets(comp: BaseGeometry, line: LineString, half_width_m: float,
     from search_patterns.lawnmower import transect_pieces  # lawnmower imports this module
 
     # the farthest point may lie along an edge, between two vertices: sample the edges
-    pts = shapely.get_coordinates(shapely.segmentize(comp, max(half_width_m / 4.0, 0.5)))
+    pts = _sample_boundary(comp, max(half_width_m / 4.0, 0.5))
     if len(pts) == 0:
         return None
     # ... or inside it, when the path runs all round it (then it is the centre of its largest inscribed
