@@ -104,3 +104,17 @@ def test_status_prints_live_telemetry(vehicle, capsys):  # noqa: F811
     d = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert d["lat"] == pytest.approx(HOME[0], abs=1e-5) and d["gps_fix"] >= 3 and d["link"]["lost"] is False
     assert d["battery_pct"] == 100 and d["armed"] is False
+
+
+def test_fly_from_a_later_waypoint_flies_only_the_rest(vehicle, tmp_path, capsys):  # noqa: F811
+    plan_file = tmp_path / "search.plan"
+    plan = small_plan(legs=((30, 0), (30, 30), (0, 30), (0, 60)), alt=15)
+    write_plan(plan, plan_file)
+    assert main(["fly", str(plan_file), "--connect", vehicle.connection, "--out", str(tmp_path / "m"),
+                 "--from-waypoint", "3"]) == 0
+    assert "Flying from waypoint 3: 2 waypoints left." in capsys.readouterr().err
+    sent = [m for m in _tlog_messages(tmp_path / "m" / "vehicle-1.tlog")
+            if m.get_type() == "MISSION_ITEM_INT" and m.get_srcSystem() == 255 and m.command == 16 and m.seq >= 2]
+    first = min(sent, key=lambda m: m.seq)
+    assert (first.x, first.y) == (round(plan.waypoints[2].lat * 1e7), round(plan.waypoints[2].lon * 1e7))
+    assert len({m.seq for m in sent}) == 2

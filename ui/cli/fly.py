@@ -99,6 +99,8 @@ def _remaining_m(snap, items, seq: int) -> float:
               help="Also serve the vehicle's traffic here (tcpin:0.0.0.0:5770, udpout:10.0.0.5:14550); repeatable.")
 @click.option("--area", "area_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Search area file (KML, GeoJSON, QGC .plan …): waypoints must be inside it, no-fly zones avoided.")
+@click.option("--from-waypoint", "from_wp", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Fly the plan from this waypoint on (to finish a search interrupted by RTL or a battery change).")
 @click.option("--max-alt", type=float, default=120.0, show_default=True, help="Highest allowed altitude above home, m.")
 @click.option("--max-distance", type=float, default=2000.0, show_default=True,
               help="Farthest allowed waypoint from the vehicle, m.")
@@ -112,7 +114,7 @@ def _remaining_m(snap, items, seq: int) -> float:
               help="Seconds to wait for GPS/EKF/pre-arm checks.")
 @click.option("--connect-timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for a heartbeat.")
 def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: Path | None, forward: tuple[str, ...],
-        area_file: Path | None, max_alt: float, max_distance: float, endurance: float, reserve: float, gcs_failsafe: bool,
+        area_file: Path | None, from_wp: int, max_alt: float, max_distance: float, endurance: float, reserve: float, gcs_failsafe: bool,
         ready_timeout: float, connect_timeout: float) -> None:
     """Upload PLAN_FILE, fly it in AUTO, and return when landed and disarmed.
 
@@ -125,12 +127,21 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
     Example:
       sargc fly search.plan --connect tcp:127.0.0.1:5760
       sargc fly search.plan --connect /dev/ttyUSB0:57600 --sign --forward tcpin:0.0.0.0:5770
+      sargc fly search.plan --connect udp:0.0.0.0:14550 --from-waypoint 12
     """
     from groundcontrol import preflight
     from groundcontrol.connection import parse_endpoint
 
     parse_endpoint(connect)  # a typo in --connect is reported before anything else happens
     plan = _load_plan(plan_file)
+    if from_wp > 1:
+        if from_wp > len(plan.waypoints):
+            raise InputError(f"--from-waypoint {from_wp}: the plan has only {len(plan.waypoints)} waypoints",
+                             where=str(plan_file))
+        import dataclasses
+
+        plan = dataclasses.replace(plan, waypoints=plan.waypoints[from_wp - 1:])
+        click.echo(f"Flying from waypoint {from_wp}: {len(plan.waypoints)} waypoints left.", err=True)
     items = plan.mission_items()
     if len(items) < 2:
         raise InputError("the plan has no waypoints", where=str(plan_file))
