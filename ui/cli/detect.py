@@ -119,6 +119,9 @@ def detect(source: str, detector_name: str, telemetry: str | None, video_start: 
                f" ({stats.frames_dropped} dropped)")
     click.echo(f"speed: {stats.frames_processed / wall if wall > 0 else 0:.2f} frames/s, detector {detector.name}")
     click.echo(f"detections: {stats.detections}; sightings: {len(sightings)} ({len(flagged)} scoring >= {min_score})")
+    unplaced = sum(1 for s in sightings if s.lat is None)
+    if unplaced:
+        click.echo(f"note: {unplaced} sightings have no ground position (give --telemetry or --pose)")
     if mission_dir:
         click.echo(f"store: {Path(mission_dir) / 'detections.sqlite'}")
     if stats.error and stats.frames_processed == 0:
