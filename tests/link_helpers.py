@@ -1,40 +1,19 @@
-"""Helpers shared by the link tests: the vehicle fixture (from tests/vehicles.py when it is
-there, else the built-in simulator directly) and small plans near the vehicle's home."""
+"""Helpers shared by the link tests: the vehicle fixture (re-exported from tests/vehicles.py),
+small plans near the vehicle's home, waiting, and a scripted MAVLink peer."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from dataclasses import dataclass
 
-import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
+from vehicles import vehicle  # noqa: F401 - the project-wide fixture (built-in sim, and SITL when installed)
 
 from search_patterns.geo import offset_latlon
 from search_patterns.plan import Plan, Waypoint
 
-HOME = (-35.363261, 149.165230, 584.0, 353.0)
-
-try:  # the project-wide fixture: parametrised over the built-in vehicle and real SITL
-    from vehicles import vehicle  # noqa: F401
-except ImportError:  # pragma: no cover - only until tests/vehicles.py lands
-    @dataclass
-    class _SimHandle:
-        sim: object
-        connection: str
-        second_connection: str
-        speedup: float
-
-    @pytest.fixture
-    def vehicle():
-        from sitl.sim_vehicle import SimConfig, SimVehicle
-
-        sim = SimVehicle(SimConfig(home=HOME, speedup=10, tcp_port=0, readiness="fast")).start()
-        try:
-            yield _SimHandle(sim, sim.connection_string, sim.second_connection_string, sim.speedup)
-        finally:
-            sim.stop()
+HOME = (-35.363261, 149.165230, 584.0, 353.0)  # where the fixture's vehicles boot
 
 
 def small_plan(home=HOME, legs=((40, 0), (40, 30), (0, 30)), alt=15.0, speed=None) -> Plan:
