@@ -61,6 +61,11 @@ def _speed(snap) -> float | None:
     return None
 
 
+def _when(t: float) -> str:
+    """A sighting's time for people; simulated missions run on a clock from zero, which means nothing to them."""
+    return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(t)) if t > 946_684_800 else ""
+
+
 def _marker_line(m) -> str:
     who = f" from {m.parent_callsign}" if m.parent_callsign else ""
     note = f" — {m.remarks}" if m.remarks else ""
@@ -310,7 +315,7 @@ def caltopo_export(file: Path, assignment: str, mission: Path, out: Path, includ
         shapes.append(CaltopoShape(covered, f"{a.title} drone coverage", stroke="#00AA00", fill="#00AA00"))
     markers = [sighting_marker(s.lat, s.lon, sighting_id=s.id, score=s.score,
                                review=STATE_TO_REVIEW.get(s.state, "pending"),
-                               when=time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(s.first_time)))
+                               when=_when(s.first_time))
                for s in _sighting_rows(mission) if include_rejected or s.state != "rejected"]
     flown = flown_assignment(a, covered_fraction=0.0 if math.isnan(frac) else frac,
                              mean_pod=0.0 if math.isnan(pod) else pod)
