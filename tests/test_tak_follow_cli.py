@@ -14,11 +14,15 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 
+import cv2
+import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from detection.store import SightingStore
-from detection.types import Sighting
+from detection.types import Box, Detection, GroundFix, Sighting
 from groundcontrol.tak import CotLink, marker_event
 
 
@@ -47,11 +51,17 @@ def _vehicle(port: int, stop: threading.Event) -> None:
 
 def test_follow_puts_vehicle_and_sightings_on_the_team_map_and_saves_their_markers(tmp_path):
     mission = tmp_path / "mission"
+    picture = np.zeros((64, 48, 3), np.uint8)
+    picture[20:50, 15:35] = (0, 0, 255)  # a red jacket
+    jpeg = cv2.imencode(".jpg", picture)[1].tobytes()
+    det = Detection(12, 1_764_500_001.0, "cam0", Box(100, 80, 24, 48, 0.91, "yolo"),
+                    GroundFix(47.3935, 8.5461, 4.0, 60.0), sighting_id=7)
     with SightingStore(mission) as store:
-        store.write_frame([], [Sighting(7, 47.3935, 8.5461, 4.0, 0.91, 3, 1_764_500_000.0, 1_764_500_002.0, None,
-                                        detectors=("yolo",))])
+        store.write_frame([(det, jpeg)], [Sighting(7, 47.3935, 8.5461, 4.0, 0.91, 3, 1_764_500_000.0,
+                                                   1_764_500_002.0, -1, detectors=("yolo",))])
         store.review(7, "confirmed", "seen by two reviewers")
     mav_port, cot_port = _free_port(socket.SOCK_DGRAM), _free_port(socket.SOCK_DGRAM)
+    http_port = _free_port(socket.SOCK_STREAM)
     url = f"udp://239.2.3.1:{cot_port}"
     stop = threading.Event()
     vehicle = threading.Thread(target=_vehicle, args=(mav_port, stop), daemon=True)
@@ -59,7 +69,7 @@ def test_follow_puts_vehicle_and_sightings_on_the_team_map_and_saves_their_marke
         proc = subprocess.Popen(
             [sys.executable, "-m", "ui.cli", "share", "follow", "--connect", f"udp:127.0.0.1:{mav_port}",
              "--url", url, "--interface", "127.0.0.1", "--mission", str(mission), "--seconds", "6",
-             "--callsign", "Drone 1", "--rate", "4"],
+             "--callsign", "Drone 1", "--rate", "4", "--serve-pictures", str(http_port)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         vehicle.start()
         try:
@@ -77,6 +87,17 @@ def test_follow_puts_vehicle_and_sightings_on_the_team_map_and_saves_their_marke
             s = kinds["sighting"]
             assert s.callsign == "CONFIRMED Sighting 7" and s.field("review") == "confirmed"
             assert abs(s.lat - 47.3935) < 1e-6 and s.ce == 4.0
+            # a team member taps the sighting: its picture opens from the link in the marker
+            link = s.field("picture")
+            assert link == f"http://127.0.0.1:{http_port}/7.jpg" and link in s.remarks
+            with urllib.request.urlopen(link, timeout=5) as r:
+                assert r.headers["Content-Type"] == "image/jpeg" and r.read() == jpeg
+            for elsewhere in ("/", "/../detections.sqlite", "/%2e%2e/detections.sqlite"):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{http_port}{elsewhere}", timeout=5)
+                    raise AssertionError(f"{elsewhere} was served")
+                except urllib.error.HTTPError as exc:
+                    assert exc.code == 404
             phone.send(marker_event("ANDROID-t2-pt", 47.3940, 8.5470, title="Backpack", remarks="near the gate"))
             out, _ = proc.communicate(timeout=30)
         finally:

@@ -47,6 +47,19 @@ def _sighting_rows(mission: Path | None) -> list:
         return [s for s in store.sightings() if s.lat is not None and s.lon is not None]
 
 
+def _picture_url(pictures, mission: Path | None, s) -> str | None:
+    """Write the sighting's best picture for the picture server (once per best detection); its URL."""
+    if pictures is None or mission is None or s.best_detection_id is None:
+        return None
+    jpeg = None
+    if pictures.needs(s.id, s.best_detection_id):
+        from detection.store import FILENAME, SightingStore
+
+        with SightingStore(mission / FILENAME, readonly=True) as store:
+            jpeg = store.thumbnail(s.best_detection_id)
+    return pictures.publish(s.id, s.best_detection_id, jpeg)
+
+
 def _course(snap) -> float | None:
     if snap.vn is not None and snap.ve is not None and math.hypot(snap.vn, snap.ve) > 0.3:
         return math.degrees(math.atan2(snap.ve, snap.vn)) % 360.0
@@ -92,18 +105,30 @@ def _write_markers(path: Path, markers: dict) -> None:
 @click.option("--seconds", default=0.0, help="Stop after this many seconds (0: until Ctrl-C).")
 @click.option("--live/--no-live", default=True, show_default=True,
               help="Also keep live.kml / live.geojson in the mission folder for Google Earth / QGIS.")
+@click.option("--serve-pictures", type=int, default=None, metavar="PORT",
+              help="Serve each sighting's picture over HTTP on this port and link it from the TAK marker.")
 def follow(connect: str, url: str, interface: str | None, mission: Path | None, callsign: str, rate: float,
-           seconds: float, live: bool) -> None:
+           seconds: float, live: bool, serve_pictures: int | None) -> None:
     """Publish the vehicle's position and the mission's sightings as CoT; collect markers the team drops.
 
     \b
     Example:
       sargc share follow --connect udp:127.0.0.1:14550 --mission missions/today --url tcp://10.0.0.2:8087
+      sargc share follow --connect tcp:127.0.0.1:5760 --mission missions/today --serve-pictures 8080
     """
-    from groundcontrol.tak import CotLink, sighting_event, vehicle_event
+    from groundcontrol.tak import CotLink, parse_url, sighting_event, vehicle_event
     from groundcontrol.vehicle import Vehicle
     from search_patterns.formats.live_kml import LiveMapWriter, LivePoint, LiveState, LiveVehicle
 
+    pictures = None
+    if serve_pictures is not None:
+        if mission is None:
+            raise click.UsageError("--serve-pictures needs --mission (the pictures come from its detections)")
+        from ui.picture_server import PictureServer, address_towards
+
+        pictures = PictureServer(mission, port=serve_pictures, bind=interface or "0.0.0.0",
+                                 public_host=interface or address_towards(parse_url(url).host))
+        click.echo(f"sighting pictures at {pictures.url(0).rsplit('/', 1)[0]}/")
     vehicle = Vehicle.connect(connect, timeout=30)  # also asks the autopilot for position telemetry
     cot = CotLink(url, interface=interface)
     writer = LiveMapWriter(mission, title=callsign) if (live and mission is not None) else None
@@ -134,9 +159,11 @@ def follow(connect: str, url: str, interface: str | None, mission: Path | None, 
             for s in rows:
                 key = (s.state, round(s.score, 3), s.lat, s.lon)
                 if sent_sightings.get(s.id) != key:
+                    picture = _picture_url(pictures, mission, s)
                     cot.send(sighting_event(f"sargc-sighting-{s.id}", s.lat, s.lon, score=min(1.0, s.score),
                                             review=STATE_TO_REVIEW.get(s.state, "pending"), error_m=s.error_m,
-                                            sighting_id=s.id, detector=",".join(s.detectors)))
+                                            sighting_id=s.id, detector=",".join(s.detectors),
+                                            picture_url=picture or ""))
                     sent_sightings[s.id] = key
             for m in cot.drain():
                 if m.is_user_marker and m.field("kind") not in ("vehicle", "sighting") and markers.get(m.uid) != m:
@@ -162,6 +189,8 @@ def follow(connect: str, url: str, interface: str | None, mission: Path | None, 
         st = cot.status()
         cot.close()
         vehicle.close()
+        if pictures is not None:
+            pictures.close()
         click.echo(f"sent {st.sent} CoT events, received {st.received}, rejected {st.rejected}; "
                    f"{len(markers)} team markers")
 
