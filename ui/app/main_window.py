@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from PyQt6.QtCore import QByteArray, Qt
+from PyQt6.QtCore import QByteArray, Qt, QTimer
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
@@ -103,6 +103,9 @@ class MainWindow(QMainWindow):
         self.alert.setObjectName("alert")
         self.alert.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.alert.hide()
+        self._alert_timer = QTimer(self)  # owned by the window: never fires on a closed one
+        self._alert_timer.setSingleShot(True)
+        self._alert_timer.timeout.connect(lambda: self.show_alert(None))
         self.map = MapView(self.map_state, self.layers, self.plan_model, self.overlays)
         col.addWidget(self.banner)
         col.addWidget(self.alert)
@@ -306,9 +309,17 @@ class MainWindow(QMainWindow):
         self.banner.setText(text)
         self.banner.setVisible(lost)
 
-    def show_alert(self, text: str | None) -> None:
+    def show_alert(self, text: str | None, *, clear_after_ms: int | None = None) -> None:
+        """Show (or hide, with ``None``) the alert line; optionally clear it after a while.
+
+        The clearing timer belongs to the window, so it dies with it: a free-standing
+        ``QTimer.singleShot`` lambda would fire on a deleted label after the window closed.
+        """
         self.alert.setText(text or "")
         self.alert.setVisible(bool(text))
+        self._alert_timer.stop()
+        if text and clear_after_ms:
+            self._alert_timer.start(clear_after_ms)
 
     def save_layout(self) -> None:
         s = self.settings

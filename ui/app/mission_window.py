@@ -124,8 +124,7 @@ def run_mission_in_app(runner: Any, *, resume: bool = False) -> Any:
             if watch.error is not None:
                 window.show_alert(f"Mission stopped: {watch.error}")
             else:
-                window.show_alert("Mission finished: review below")
-                QTimer.singleShot(8000, lambda: window.show_alert(None))
+                window.show_alert("Mission finished: review below", clear_after_ms=8000)
                 window.show_tab(window.coordinator)
                 window.coordinator.open(runner.folder.root)
 

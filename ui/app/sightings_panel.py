@@ -225,9 +225,8 @@ class SightingsPanel(QWidget):
         if new:
             r = new[0]
             where = format_latlon(r.lat, r.lon) if r.lat is not None else "position unknown"
-            self.window.show_alert(f"NEW SIGHTING #{r.id}  score {r.score:.2f}  {where}")
+            self.window.show_alert(f"NEW SIGHTING #{r.id}  score {r.score:.2f}  {where}", clear_after_ms=8000)
             self.sound.play()
-            QTimer.singleShot(8000, lambda: self.window.show_alert(None))
 
     def show_rows(self, rows: list[SightingRow]) -> None:
         selected = self.selected_id()
