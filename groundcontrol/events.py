@@ -90,6 +90,18 @@ class LinkRestored(Event):
 
 
 @dataclass(frozen=True)
+class VehicleRebooted(Event):
+    """The vehicle's boot clock went back: it restarted (a brownout, a crash, someone power-cycled it).
+
+    What it held in RAM may be gone and its flight is over; check its mission before resuming.
+    ``previous_boot_s`` and ``boot_s`` are its seconds-since-boot before and after.
+    """
+
+    previous_boot_s: float
+    boot_s: float
+
+
+@dataclass(frozen=True)
 class ReserveWarning(Event):
     """Battery is approaching what is needed to get home (see ``groundcontrol.reserve``)."""
 

@@ -40,6 +40,8 @@ EKF_NEEDED = 0x01 | 0x02 | 0x10  # attitude, horizontal velocity, absolute horiz
 EKF_BAD = 0x80 | 0x400  # constant-position mode, uninitialised
 MISSION_STATE_COMPLETE = 5
 STATUSTEXT_KEEP = 30
+# A boot clock this far behind the last one means a restart, not a late packet.
+REBOOT_CLOCK_DROP_S = 5.0
 
 
 class VehicleState:
@@ -119,8 +121,14 @@ class VehicleState:
         v["lat"], v["lon"] = m.lat / 1e7, m.lon / 1e7
         v["alt_amsl"], v["alt_rel"] = m.alt * 1e-3, m.relative_alt * 1e-3
         v["vn"], v["ve"], v["vd"] = m.vx * 0.01, m.vy * 0.01, m.vz * 0.01
-        v["vehicle_time"] = m.time_boot_ms / 1000.0
+        previous, boot = v.get("vehicle_time"), m.time_boot_ms / 1000.0
+        v["vehicle_time"] = boot
         self.stamps["position"] = now
+        if previous is not None and boot < previous - REBOOT_CLOCK_DROP_S:
+            # The waypoint the old boot last reached is not the new boot's: do not show it as current.
+            v.pop("last_reached_seq", None)
+            return [ev.VehicleRebooted(self.system_id, now, previous, boot)]
+        return None
 
     def _attitude(self, m, now):
         v = self.v

@@ -38,6 +38,8 @@ from search_patterns.mission_items import MissionItem
 
 log = logging.getLogger(__name__)
 HOME_POSITION_ID = 242
+# Heartbeats arriving but no position/GPS/status for this long: the telemetry request was lost; ask again.
+TELEMETRY_STALE_S = 5.0
 
 
 class Vehicle:
@@ -57,6 +59,8 @@ class Vehicle:
         self._unsub = link.subscribe(self._on_event)
         self.signing_key: bytes | None = None
         self.mission_limit: int | None = None
+        self._request_telemetry = request_telemetry
+        self._requested_at = time.monotonic()
         if request_telemetry:
             self._request_in_background()
 
@@ -143,11 +147,32 @@ class Vehicle:
 
     # -- telemetry requests ---------------------------------------------------------------
     def _on_event(self, event: ev.Event) -> None:
-        if event.system_id == self.system_id and isinstance(event, ev.LinkRestored):
+        if event.system_id != self.system_id:
+            return
+        if isinstance(event, ev.LinkRestored):
+            self._request_in_background()
+        elif isinstance(event, ev.SnapshotUpdated) and self._request_telemetry and self._telemetry_missing(event):
+            # On a lossy link the requests (or their ACKs) get lost and the station would wait
+            # forever for GPS or position (found at 30 % loss: "not ready after 60 s: GPS fix None").
+            log.info("vehicle %d: telemetry missing while heartbeats arrive; requesting it again", self.system_id)
             self._request_in_background()
 
+    def _telemetry_missing(self, event: ev.SnapshotUpdated) -> bool:
+        s = event.snapshot
+        now = time.monotonic()
+        if s.link.lost or now - self._requested_at < TELEMETRY_STALE_S or self._request_lock.locked():
+            return False
+        return any(s.age(p) is None or s.age(p) > TELEMETRY_STALE_S for p in ("position", "gps", "sys_status"))
+
     def _request_in_background(self) -> None:
-        threading.Thread(target=self.request_telemetry, name="request-telemetry", daemon=True).start()
+        self._requested_at = time.monotonic()
+
+        def run() -> None:
+            try:
+                self.request_telemetry()
+            finally:
+                self._requested_at = time.monotonic()  # the next check waits from the end of this one
+        threading.Thread(target=run, name="request-telemetry", daemon=True).start()
 
     def request_telemetry(self) -> str:
         """Ask for the messages the station needs: SET_MESSAGE_INTERVAL per message, or the
@@ -189,6 +214,19 @@ class Vehicle:
 
     def download_mission(self, progress: Callable[[int, int], None] | None = None) -> list[MissionItem]:
         return mission_protocol.download(self.link, self.system_id, self.component_id, progress=progress)
+
+    def verify_mission(self, items: Sequence[MissionItem],
+                       progress: Callable[[int, int], None] | None = None) -> list[str]:
+        """Read the vehicle's mission back and say where it differs from ``items`` ([] = it holds them).
+
+        Call it before resuming after a lost link or a vehicle restart: a rebooted autopilot
+        may have lost the mission (or another station may have changed it), and resuming a
+        mission the vehicle no longer holds flies something nobody planned. Unlike
+        :meth:`upload_mission`'s check this does not raise on a mismatch; the caller decides
+        (say so, re-upload). Raises :class:`~groundcontrol.errors.MissionError` only if the
+        download itself fails.
+        """
+        return mission_protocol.differences(list(items), self.download_mission(progress))
 
     def clear_mission(self) -> None:
         mission_protocol.clear(self.link, self.system_id, self.component_id)
