@@ -153,7 +153,7 @@ class Vehicle:
             self._request_in_background()
         elif isinstance(event, ev.SnapshotUpdated) and self._request_telemetry and self._telemetry_missing(event):
             # On a lossy link the requests (or their ACKs) get lost and the station would wait
-            # forever for GPS or position (found at 30 % loss: "not ready after 60 s: GPS fix None").
+            # forever for GPS, position or home (found at 30 % loss: "not ready after 60 s: GPS fix None").
             log.info("vehicle %d: telemetry missing while heartbeats arrive; requesting it again", self.system_id)
             self._request_in_background()
 
@@ -162,7 +162,8 @@ class Vehicle:
         now = time.monotonic()
         if s.link.lost or now - self._requested_at < TELEMETRY_STALE_S or self._request_lock.locked():
             return False
-        return any(s.age(p) is None or s.age(p) > TELEMETRY_STALE_S for p in ("position", "gps", "sys_status"))
+        stale = any(s.age(p) is None or s.age(p) > TELEMETRY_STALE_S for p in ("position", "gps", "sys_status", "ekf"))
+        return stale or s.home is None  # HOME_POSITION comes only when asked for (or home moves)
 
     def _request_in_background(self) -> None:
         self._requested_at = time.monotonic()

@@ -96,9 +96,13 @@ def _kill(proc: subprocess.Popen) -> None:
 # -- an in-process vehicle for the link faults ---------------------------------------------------------------------
 @pytest.fixture
 def sim() -> Iterator[SimVehicle]:
-    """A simulator with a battery big enough to hover through a 60 s blackout at the test speed-up."""
+    """A simulator with a battery big enough to hover through a 60 s blackout at the test speed-up.
+
+    DISARM_DELAY is off: its 10 s on the ground after arming are 0.5 s of wall time at 20x, less
+    than arm + MISSION_START take when lost packets are re-sent, so the drone would disarm
+    between the two (the station's commands are re-sent 1.5 s apart, in real seconds)."""
     s = SimVehicle(SimConfig(speedup=TEST_SPEEDUP, tcp_port=0, serial1_port=0, readiness="fast",
-                             battery_mah=40000.0)).start()
+                             battery_mah=40000.0, params={"DISARM_DELAY": 0})).start()
     try:
         yield s
     finally:
@@ -283,9 +287,10 @@ def test_whole_mission_at_30_percent_loss_uploads_verified_flies_lands_and_repor
         assert 15.0 < end.link.loss_pct < 50.0
         assert end.link.packets_lost > 0.15 * (end.link.packets_lost + end.link.packets_received)
         assert not log.of(ev.LinkLost), "30 % loss is a bad link, not a lost one"
-        reached = {e.seq for _, e in log.of(ev.WaypointReached)}
-        wps = [k for k, i in enumerate(items) if i.command == mi.MAV_CMD_NAV_WAYPOINT and k > 0]
-        assert len(reached & set(wps)) >= len(wps) - 1, f"waypoints reported reached: {sorted(reached)}"
+        # MISSION_ITEM_REACHED is sent once and may be lost; MISSION_CURRENT repeats, so progress is seen
+        flown = {e.seq for _, e in log.of(ev.MissionProgress, t_start)}
+        wps = {k for k, i in enumerate(items) if i.command == mi.MAV_CMD_NAV_WAYPOINT and k > 0}
+        assert wps <= flown, f"items seen being flown: {sorted(flown)}"
         assert end.home == pytest.approx((HOME[0], HOME[1], HOME[2]), abs=1e-6)
         _report("30 % loss", mission_wall_s=t_landed - t_start, finished_after_s=t_done - t_start,
                 setup_s=t_start - t_connect, loss_pct_mean=sum(seen) / len(seen))
