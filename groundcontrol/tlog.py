@@ -63,22 +63,21 @@ class TlogWriter:
             except OSError as exc:
                 self._failed(exc)
 
+    def _flush_locked(self) -> None:
+        if not self._fh.closed:
+            try:
+                self._fh.flush()
+            except OSError as exc:
+                self._failed(exc)
+
     def flush(self) -> None:
         with self._lock:
-            if not self._fh.closed:
-                try:
-                    self._fh.flush()
-                except OSError as exc:
-                    self._failed(exc)
+            self._flush_locked()
 
     def close(self) -> None:
         with self._lock:
-            if not self._fh.closed:
-                try:
-                    self._fh.flush()
-                except OSError as exc:
-                    self._failed(exc)
-                self._fh.close()
+            self._flush_locked()
+            self._fh.close()
 
 
 def iter_tlog(path: str | Path):
