@@ -101,7 +101,7 @@ class Sortie:
         self.emit_event(TimelineEvent(round(self.clock(), 1), self.name, kind, text, severity))
 
     def _wall(self, sim_s: float) -> float:
-        """Wall seconds for ``sim_s`` of vehicle time (never less than a floor for slow machines)."""
+        """Wall seconds for ``sim_s`` of vehicle time at this run's speed-up."""
         return sim_s / self.speedup
 
     def _rtl(self, why: str) -> None:
@@ -191,8 +191,9 @@ class Sortie:
         if setter is None:
             self.emit("preflight", "GCS failsafe left as configured (this link cannot set parameters)", "warning")
             return
-        # The station's heartbeat is 1 Hz of wall time; a sped-up simulator hears it only every
-        # `speedup` seconds of its own time, so the timeout is stretched to three heartbeats.
+        # The station calls a link lost after 2.5 s of *wall* time; at a speed-up (built-in sim or
+        # SITL alike) 5 s of vehicle time is far shorter, so the autopilot would turn home before the
+        # station even showed LINK LOST. Stretch the timeout to about three wall seconds.
         timeout_s = min(120.0, max(5.0, 3.0 * self.speedup))
         try:
             if timeout_s != 5.0:
