@@ -131,3 +131,35 @@ def test_live_coverage_grows_as_the_vehicle_flies_its_lawnmower() -> None:
         fractions.append(live.figures().covered_fraction)
     assert fractions == sorted(fractions) and fractions[0] < 0.3
     assert fractions[-1] > 0.95
+
+
+@pytest.mark.timeout(90)
+def test_one_armed_entry_in_the_timeline_per_arming(tmp_path) -> None:
+    """The ARM acknowledgement and the vehicle's heartbeat both report the arming; the timeline
+    the pilot reads (and the report prints) says "armed" once, before the mission starts."""
+    from search_patterns.geo import offset_latlon as off
+    from search_patterns.plan import Plan, Waypoint
+    from sitl.sim_vehicle import SimConfig, SimVehicle
+    from ui.mission.flight import Sortie
+    from ui.mission.model import TimelineEvent
+
+    scenario = load_scenario(find_scenario("moorland"))
+    home = scenario.home
+    wps = tuple(Waypoint(*off(home.lat, home.lon, n, 40.0), 15.0) for n in (40.0, 60.0))
+    plan = Plan(wps, pattern="lawnmower", takeoff_alt=15.0, home=(home.lat, home.lon))
+    sim = SimVehicle(SimConfig(home=(home.lat, home.lon, home.alt_amsl_m, home.heading_deg), speedup=20.0,
+                               tcp_port=0, serial1_port=0, readiness="fast")).start()
+    timeline: list[TimelineEvent] = []
+    t0 = time.monotonic()
+    try:
+        result = Sortie(name="vehicle-1", connection=f"tcp:127.0.0.1:{sim.tcp_port}",
+                        tlog_path=str(tmp_path / "vehicle-1.tlog"), plan=plan, scenario=scenario,
+                        clock=lambda: (time.monotonic() - t0) * 20.0, emit=timeline.append, camera=None,
+                        speedup=20.0).run()
+    finally:
+        sim.stop()
+    kinds = [e.kind for e in timeline]
+    assert result.completed, [(e.kind, e.text) for e in timeline]
+    assert kinds.count("armed") == 1, kinds
+    assert kinds.count("disarmed") == 1, kinds
+    assert kinds.index("armed") < kinds.index("mission-start") < kinds.index("disarmed")

@@ -28,6 +28,7 @@ from search_patterns.pose import Pose
 from sitl.scenario import Scenario, ScenarioEvent
 from ui.mission.camera_feed import TelemetryCamera, pose_from_snapshot
 from ui.mission.model import TimelineEvent
+from ui.mission.remaining import first_waypoint_seq, waypoints_reached
 
 RTL_MODES = ("RTL", "LAND", "SMART_RTL")
 POLL_S = 0.05
@@ -90,15 +91,27 @@ class Sortie:
         self.stop_flag = stop_flag or threading.Event()  # operator: bring it home, keep watching
         self.abort_flag = abort_flag or threading.Event()  # operator: stop watching now
         self.items = plan.mission_items()
-        first = 3 if plan.speed_m_s else 2
-        self.result = SortieResult(name, connection, tlog_path, plan, first)
+        self.result = SortieResult(name, connection, tlog_path, plan, first_waypoint_seq(plan))
         self._q: queue.Queue = queue.Queue()
         self._rtl_sent = False
+        self._shown_armed: bool | None = None  # what the timeline last said about arming
         self.vehicle: Any = None
 
     # -- helpers ---------------------------------------------------------------------------
     def emit(self, kind: str, text: str, severity: str = "info") -> None:
         self.emit_event(TimelineEvent(round(self.clock(), 1), self.name, kind, text, severity))
+
+    def _show_armed(self, armed: bool) -> None:
+        """Put "armed"/"disarmed" in the timeline once per change.
+
+        Two sources report the same arming: our ARM command's acknowledgement (so the entry comes
+        before "mission start") and the vehicle's heartbeat (``ArmedChanged``, which also catches
+        an arm or disarm nobody here commanded). Whichever comes first writes the entry.
+        """
+        if armed == self._shown_armed:
+            return
+        self._shown_armed = armed
+        self.emit("armed" if armed else "disarmed", "armed" if armed else "disarmed")
 
     def _wall(self, sim_s: float) -> float:
         """Wall seconds for ``sim_s`` of vehicle time at this run's speed-up."""
@@ -156,7 +169,7 @@ class Sortie:
         if self.stop_flag.is_set() or self.abort_flag.is_set():
             raise MissionAbort("stopped by operator before take-off")
         _ok(self.vehicle.arm(), "arm")
-        self.emit("armed", "armed")
+        self._show_armed(True)
         _ok(self.vehicle.start_mission(), "mission start")
         self.emit("mission-start", "MISSION_START: flying the plan in AUTO")
         self._fly()
@@ -213,9 +226,7 @@ class Sortie:
 
     def _plan_index(self, seq: int | None) -> int:
         """Mission seq → count of plan waypoints reached (0 = none yet)."""
-        if seq is None:
-            return 0
-        return max(0, min(len(self.plan.waypoints), seq - self.result.first_wp_seq + 1))
+        return waypoints_reached(self.plan, seq)
 
     def _fly(self) -> None:
         res = self.result
@@ -326,7 +337,7 @@ class Sortie:
                     self._rtl_sent = True
                     self.result.interrupted_by = self.result.interrupted_by or "low battery"
             elif isinstance(e, ev.ArmedChanged):
-                self.emit("armed" if e.armed else "disarmed", "armed" if e.armed else "disarmed")
+                self._show_armed(e.armed)
 
     def _fire_scenario_events(self, t: float, reached: int) -> None:
         for e in list(self.events):
