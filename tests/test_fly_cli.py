@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 from link_helpers import HOME, lawnmower, small_plan, vehicle  # noqa: F401 - fixture
 from pymavlink import mavutil
+from test_faults_flight import _free_instance, _kill, _start_sim
 
+from groundcontrol.vehicle import Vehicle
 from search_patterns.formats import write_plan
+from sitl.sim_vehicle import SimConfig
 from ui.cli import main
 
 SARGC = [sys.executable, "-m", "ui.cli"]
@@ -118,3 +121,60 @@ def test_fly_from_a_later_waypoint_flies_only_the_rest(vehicle, tmp_path, capsys
     first = min(sent, key=lambda m: m.seq)
     assert (first.x, first.y) == (round(plan.waypoints[2].lat * 1e7), round(plan.waypoints[2].lon * 1e7))
     assert len({m.seq for m in sent}) == 2
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("off_s", [4.0, 0.5], ids=["after-link-lost", "before-link-lost"])
+def test_a_vehicle_that_reboots_mid_flight_is_named_and_the_rest_of_the_plan_is_checked_and_re_uploaded(
+        tmp_path, off_s):
+    """The drone's autopilot restarts on the third leg (a `sargc sim` process killed and started
+    again on the same port, ``off_s`` later: long enough for LINK LOST, or too quick for it): the
+    pilot is told it rebooted, that its mission is gone, and the rest of the plan (from the leg it
+    was on) is back on the vehicle, read back and matching."""
+    instance = _free_instance()
+    port0, _ = SimConfig.instance_ports(instance)
+    first = _start_sim(instance, tmp_path / "sim.log")
+    second = None
+    plan = small_plan(legs=((150, 0), (150, 150), (0, 150)), alt=15, speed=3.0)
+    plan_file = tmp_path / "search.plan"
+    write_plan(plan, plan_file)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen(SARGC + ["fly", str(plan_file), "--connect", f"tcp:127.0.0.1:{port0}", "--out",
+                                  str(tmp_path / "m")], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        tlog = tmp_path / "m" / "vehicle-1.tlog"
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:  # waypoint 2 (seq 4: home, takeoff, speed, wp 1) reached
+            if tlog.exists() and any(m.get_type() == "MISSION_ITEM_REACHED" and m.seq >= 4
+                                     for m in _tlog_messages(tlog)):
+                break
+            time.sleep(0.3)
+        else:
+            pytest.fail("the vehicle never reached waypoint 2")
+        _kill(first)
+        time.sleep(off_s)  # someone power-cycles the drone
+        second = _start_sim(instance, tmp_path / "sim.log")
+        out, err = p.communicate(timeout=40)
+        assert p.returncode == 1, err
+        if off_s > 3.0:
+            assert "LINK LOST" in err and "link back after" in err
+        assert "VEHICLE REBOOTED" in err
+        assert "MISSION ON THE VEHICLE CHANGED: the vehicle holds 1 items, 7 were sent" in err
+        assert "Re-uploaded and verified the rest of the plan: waypoints 2-3 (2 waypoints, 6 items)." in err
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("sargc: error: mission not completed: the vehicle rebooted in flight"), last
+        assert last.endswith(f"sargc fly {plan_file} --from-waypoint 2"), last
+
+        v = Vehicle.connect(f"tcp:127.0.0.1:{port0}", timeout=20)  # a second look, from another station
+        try:
+            held = v.download_mission()
+        finally:
+            v.close()
+        wps = [(round(it.x, 6), round(it.y, 6)) for it in held[3:-1]]
+        assert wps == [(round(w.lat, 6), round(w.lon, 6)) for w in plan.waypoints[1:]]
+    finally:
+        p.kill()
+        _kill(first)
+        if second is not None:
+            _kill(second)

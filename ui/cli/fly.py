@@ -15,11 +15,17 @@ import math
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from search_patterns.errors import InputError, SargcError
+
+if TYPE_CHECKING:
+    from search_patterns.mission_items import MissionItem
+    from search_patterns.plan import Plan
 
 RTL_MODES = ("RTL", "LAND", "SMART_RTL")
 
@@ -166,21 +172,24 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
             click.echo("Signing on: the vehicle signs with our key, and so do we.", err=True)
         if v.forwarder is not None:
             click.echo("Forwarding to: " + ", ".join(v.forwarder.addresses), err=True)
-        _fly(v, plan, items, limits, geo, gcs_failsafe, ready_timeout, endurance, reserve)
+        _fly(v, OnBoard(plan, items, from_wp), limits, geo, gcs_failsafe, ready_timeout, endurance, reserve,
+             plan_file=str(plan_file))
     finally:
         v.close()
         click.echo(f"tlog: {tlog}", err=True)
     click.echo(str(tlog))
 
 
-def _fly(v, plan, items, limits, geo: dict, gcs_failsafe: bool, ready_timeout: float, endurance: float,
-         reserve: float) -> None:
+def _fly(v, mission: OnBoard, limits, geo: dict, gcs_failsafe: bool, ready_timeout: float, endurance: float,
+         reserve: float, plan_file: str = "PLAN") -> None:
     """Upload, verify, wait, check, arm and start; then follow the flight (see :func:`_watch`)."""
     from tqdm import tqdm
 
     from groundcontrol import preflight
     from groundcontrol.errors import CommandRejected
     from groundcontrol.reserve import ReservePolicy
+
+    plan, items = mission.plan, mission.items
 
     snap = v.snapshot()
     click.echo(f"Vehicle {v.system_id}: {snap.mode}, {'armed' if snap.armed else 'disarmed'}", err=True)
@@ -221,7 +230,7 @@ def _fly(v, plan, items, limits, geo: dict, gcs_failsafe: bool, ready_timeout: f
             time.sleep(2.0)
     v.start_mission()
     click.echo("Armed; mission started (AUTO).", err=True)
-    _watch(v, items)
+    _watch(v, mission, plan_file)
 
 
 def _say(bar, text: str) -> None:
@@ -229,20 +238,82 @@ def _say(bar, text: str) -> None:
     bar.write(text, file=sys.stderr)
 
 
-def _watch(v, items) -> None:
-    """Follow the flight until landed and disarmed; Ctrl-C → BRAKE, then RTL."""
+@dataclass
+class OnBoard:
+    """The mission this run put on the vehicle: what it is checked against after a reconnect.
+
+    ``first_wp`` is the plan file's number (1-based, as ``--from-waypoint`` counts) of
+    ``plan.waypoints[0]``, so what is left can be named in the pilot's terms.
+    """
+
+    plan: Plan
+    items: list[MissionItem]
+    first_wp: int = 1
+
+
+def _check_mission(v, bar, mission: OnBoard, reached: int) -> OnBoard:
+    """Read the vehicle's mission back after a reconnect or restart; re-upload what is left if it changed.
+
+    A restarted autopilot may come back without the mission (or another station may have
+    replaced it), and resuming then flies something nobody planned. What is left starts at
+    the leg the vehicle was on (:func:`ui.mission.remaining.rest_of_plan`, as ``sargc mission
+    --resume`` counts it). If the vehicle is still flying in AUTO it is pointed at the first
+    waypoint of the re-uploaded part; on the ground it waits for the pilot.
+    """
+    from groundcontrol.actions import MAV_CMD_DO_SET_MISSION_CURRENT
+    from ui.mission.remaining import first_waypoint_seq, rest_of_plan
+
+    try:
+        problems = v.verify_mission(mission.items)
+    except SargcError as exc:
+        _say(bar, f"warning: could not read the mission back from the vehicle ({exc}); it may not hold the plan")
+        return mission
+    if not problems:
+        _say(bar, f"Mission on the vehicle checked after the reconnect: unchanged ({len(mission.items)} items).")
+        return mission
+    _say(bar, "MISSION ON THE VEHICLE CHANGED: " + "; ".join(problems))
+    start, rest = rest_of_plan(mission.plan, reached)
+    items = rest.mission_items()
+    first, last = mission.first_wp + start, mission.first_wp + len(mission.plan.waypoints) - 1
+    try:
+        v.upload_mission(items)
+    except SargcError as exc:
+        _say(bar, f"warning: could not re-upload the rest of the plan ({exc}); the vehicle holds no usable mission")
+        return mission
+    _say(bar, f"Re-uploaded and verified the rest of the plan: waypoints {first}-{last} "
+              f"({len(rest.waypoints)} waypoints, {len(items)} items).")
+    s = v.snapshot()
+    if s.armed and not s.landed and s.mode == "AUTO":
+        seq = first_waypoint_seq(rest)
+        result = v.actions.cmd.long(f"set current mission item {seq}", MAV_CMD_DO_SET_MISSION_CURRENT, (seq,))
+        _say(bar, f"Continuing from waypoint {first}." if result.ok else
+                  f"warning: the vehicle refused to continue from waypoint {first} ({result.result_name})")
+    return OnBoard(rest, items, first)
+
+
+def _watch(v, mission: OnBoard, plan_file: str = "PLAN") -> None:
+    """Follow the flight until landed and disarmed; Ctrl-C → BRAKE, then RTL.
+
+    After every reconnect, and whenever the vehicle restarts, the mission on board is read
+    back and compared with ``mission`` (see :func:`_check_mission`).
+    """
     import queue
 
     from tqdm import tqdm
 
     from groundcontrol import events as ev
+    from ui.mission.remaining import rest_of_plan, waypoints_reached
 
     events: queue.Queue = queue.Queue()
     unsub = v.subscribe(lambda e: None if isinstance(e, ev.SnapshotUpdated) else events.put(e))
+    items = mission.items
     nav = _nav_seqs(items)
     last_seq = nav[-1] if nav else len(items) - 1
     reached_last = False
+    reached = 0  # waypoints of mission.plan reached, for what is left after a restart
     airborne = False
+    rebooted = False
+    check_pending = False
     interrupted = None
     stop_requested_at = None
     speeds: list[float] = []
@@ -253,30 +324,62 @@ def _watch(v, items) -> None:
     def on_sigint(signum, frame) -> None:  # noqa: ANN001 - signal handler signature
         ctrl_c[0] += 1
 
+    def drain() -> None:
+        nonlocal reached_last, reached, interrupted, rebooted, check_pending
+        while True:
+            try:
+                e = events.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(e, ev.WaypointReached):
+                reached_last = reached_last or e.seq >= last_seq
+                reached = max(reached, waypoints_reached(mission.plan, e.seq))
+                if e.seq in nav:
+                    _say(bar, f"reached item {e.seq} ({nav.index(e.seq) + 1}/{len(nav)})")
+            elif isinstance(e, ev.StatusText) and e.severity <= 4:
+                _say(bar, f"vehicle: {e.text}")
+            elif isinstance(e, ev.LinkLost):
+                _say(bar, f"LINK LOST: no heartbeat for {e.last_heartbeat_age:.1f} s")
+            elif isinstance(e, ev.LinkRestored):
+                _say(bar, f"link back after {e.outage_s:.1f} s")
+                check_pending = True
+            elif isinstance(e, ev.VehicleRebooted):
+                _say(bar, f"VEHICLE REBOOTED: its clock went back from {e.previous_boot_s:.0f} s to {e.boot_s:.0f} s "
+                          "since boot (power loss, crash or power-cycle); its flight was cut short")
+                rebooted = True
+                check_pending = True
+                if airborne:
+                    interrupted = interrupted or "the vehicle rebooted in flight"
+            elif isinstance(e, ev.ModeChanged):
+                _say(bar, f"mode {e.old} → {e.new}")
+            elif isinstance(e, ev.ReserveWarning | ev.ReserveRTL):
+                _say(bar, f"BATTERY: {e.message}")
+                if isinstance(e, ev.ReserveRTL):
+                    interrupted = interrupted or "battery reserve reached"
+
+    def recheck() -> None:
+        """Once the link is back with fresh telemetry (so a restart has been noticed), check the mission."""
+        nonlocal mission, items, nav, last_seq, reached, reached_last, check_pending
+        try:
+            v.wait_for(lambda s: not s.link.lost and (s.age("position") or 99.0) < 1.0, 5.0, "fresh telemetry")
+        except SargcError:
+            pass
+        drain()  # a VehicleRebooted that came with that telemetry is said before the mission check
+        check_pending = False
+        checked = _check_mission(v, bar, mission, reached)
+        if checked is not mission:
+            mission, items = checked, checked.items
+            nav = _nav_seqs(items)
+            last_seq = nav[-1] if nav else len(items) - 1
+            reached, reached_last = 0, False
+            bar.reset(total=len(nav))
+
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         while True:
-            try:
-                while True:
-                    e = events.get_nowait()
-                    if isinstance(e, ev.WaypointReached):
-                        reached_last = reached_last or e.seq >= last_seq
-                        if e.seq in nav:
-                            _say(bar, f"reached item {e.seq} ({nav.index(e.seq) + 1}/{len(nav)})")
-                    elif isinstance(e, ev.StatusText) and e.severity <= 4:
-                        _say(bar, f"vehicle: {e.text}")
-                    elif isinstance(e, ev.LinkLost):
-                        _say(bar, f"LINK LOST: no heartbeat for {e.last_heartbeat_age:.1f} s")
-                    elif isinstance(e, ev.LinkRestored):
-                        _say(bar, f"link back after {e.outage_s:.1f} s")
-                    elif isinstance(e, ev.ModeChanged):
-                        _say(bar, f"mode {e.old} → {e.new}")
-                    elif isinstance(e, ev.ReserveWarning | ev.ReserveRTL):
-                        _say(bar, f"BATTERY: {e.message}")
-                        if isinstance(e, ev.ReserveRTL):
-                            interrupted = interrupted or "battery reserve reached"
-            except queue.Empty:
-                pass
+            drain()
+            if check_pending:
+                recheck()
             s = v.snapshot()
             airborne = airborne or bool(s.in_air)
             if stop_requested_at is not None and s.mode == "BRAKE" and (
@@ -285,6 +388,8 @@ def _watch(v, items) -> None:
                 v.rtl()
                 stop_requested_at = None
             seq = s.mission_seq or 0
+            if s.mode == "AUTO" and s.armed and not s.link.lost:
+                reached = max(reached, waypoints_reached(mission.plan, seq - 1))
             done = sum(1 for n in nav if n < seq) + (1 if reached_last else 0)
             bar.n = min(len(nav), done)
             if s.groundspeed and s.groundspeed > 1.0:
@@ -301,6 +406,17 @@ def _watch(v, items) -> None:
                                 refresh=False)
             bar.refresh()
             if airborne and s.landed and not s.armed:
+                # A vehicle that restarts faster than LINK LOST comes back disarmed on the ground with its
+                # position not yet streaming (the station asks again once it has been stale for
+                # TELEMETRY_STALE_S): wait for a fresh position (there at once after a normal landing) so
+                # the restart is noticed and the mission checked before we stop watching.
+                try:
+                    v.wait_for(lambda s: (s.age("position") or 99.0) < 0.5, 8.0, "a fresh position")
+                except SargcError:
+                    pass
+                drain()
+                if check_pending:
+                    recheck()
                 break
             if not airborne and not s.armed:
                 raise SargcError(f"the vehicle disarmed before taking off (mode {s.mode})")
@@ -323,6 +439,10 @@ def _watch(v, items) -> None:
         unsub()
     s = v.snapshot()
     where = f"{s.lat:.6f}, {s.lon:.6f}" if s.has_position else "unknown position"
+    if rebooted and interrupted == "the vehicle rebooted in flight":
+        left = mission.first_wp + rest_of_plan(mission.plan, reached)[0]
+        raise SargcError(f"mission not completed: the vehicle rebooted in flight; it is on the ground at {where}. "
+                         f"To fly what is left: sargc fly {plan_file} --from-waypoint {left}")
     if interrupted:
         raise SargcError(f"mission not completed: {interrupted}; landed and disarmed at {where}")
     if not reached_last:

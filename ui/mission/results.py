@@ -21,6 +21,7 @@ from ui.mission.flight import SortieResult
 from ui.mission.folder import utc_now
 from ui.mission.mapview import MapMarker, render_map
 from ui.mission.model import SightingRecord, TrainingScore, VehicleRun, to_jsonable
+from ui.mission.remaining import rest_of_plan
 from ui.mission.report import ReportData, write_report
 from ui.mission.scoring import score_training
 
@@ -116,8 +117,8 @@ def resume_block(runner: MissionRunner, sorties: Sequence[SortieResult]) -> list
     for so in sorties:
         if so.completed:
             continue
-        start = max(0, so.last_wp_reached - 1)
-        remaining = so.plan.waypoints[start:]
+        start, rest = rest_of_plan(so.plan, so.last_wp_reached)
+        remaining = rest.waypoints
         if len(remaining) < 2:
             continue
         out.append({"vehicle_index": getattr(so, "vehicle_index", 0), "vehicle": so.name,
