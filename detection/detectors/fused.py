@@ -16,17 +16,23 @@ from typing import Any
 import numpy as np
 
 from detection.detectors.nms import merge_detectors
+from detection.detectors.ranked import RankedDetector
 from detection.detectors.rx import RxDetector
 from detection.types import Box
 
 
 class FusedDetector:
-    """RX candidates verified by a region-capable DNN (YOLOv4-tiny or a team's ONNX model)."""
+    """RX (or ranked RX) candidates verified by a region-capable DNN (YOLOv4-tiny or a team's ONNX model).
 
-    def __init__(self, rx: RxDetector, dnn: Any, max_regions: int = 4, window_px: int = 160,
+    ``unconfirmed_factor`` scales the score of a candidate the network did not confirm: 0.7 for
+    plain RX, whose colour score alone overstates; 1.0 behind the ranker, whose score already
+    weighs shape and shadow (a COCO network's silence on a 20 px person says little).
+    """
+
+    def __init__(self, rx: RxDetector | RankedDetector, dnn: Any, max_regions: int = 4, window_px: int = 160,
                  unconfirmed_factor: float = 0.7, verify_min: float = 0.3) -> None:
         self.rx, self.dnn = rx, dnn
-        self.name = f"rx+{dnn.name}"
+        self.name = f"{rx.name}+{dnn.name}"
         self.max_regions, self.window_px, self.unconfirmed_factor = max_regions, window_px, unconfirmed_factor
         self.verify_min = verify_min
 
@@ -52,7 +58,7 @@ class FusedDetector:
                     match = j
                     break
             if match is None:
-                out.append(Box(b.x, b.y, b.w, b.h, b.score * self.unconfirmed_factor, "rx"))
+                out.append(Box(b.x, b.y, b.w, b.h, b.score * self.unconfirmed_factor, b.detector))
             else:
                 used.add(match)
                 d = confirmed[match]

@@ -17,6 +17,9 @@ import numpy as np
 
 from detection.types import Box
 
+#: ground size of a pixel assumed when the pose is unknown: a typical 50 m / 1080p view
+DEFAULT_GSD_M = 0.04
+
 
 class RxDetector:
     """Colour-anomaly detector. ``sensitivity`` in (0, 1]: higher finds more, and flags more."""
@@ -83,7 +86,7 @@ class RxDetector:
         h, w = image.shape[:2]
         scale = min(1.0, self.work_width / w)
         small = cv2.resize(image, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else image
-        gsd = gsd_m if gsd_m else 0.04  # assume a typical 50 m / 1080p view when unknown
+        gsd = gsd_m if gsd_m else DEFAULT_GSD_M
         gsd_small = gsd / scale
         win = int(max(9, min(151, round(self.window_m / gsd_small)))) | 1
         guard = int(max(5, min(win - 4, round(self.guard_m / gsd_small)))) | 1

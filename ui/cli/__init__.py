@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fly": ("ui.cli.fly", "fly"),
     "status": ("ui.cli.fly", "status"),
     "detect": ("ui.cli.detect", "detect"),
+    "train-ranker": ("ui.cli.train_ranker", "train_ranker"),
     "coverage": ("ui.cli.coverage", "coverage"),
     "gui": ("ui.cli.gui", "gui"),
     "mission": ("ui.cli.mission", "mission"),

@@ -24,7 +24,8 @@ def _parse_pose(text: str) -> tuple[float, ...]:
 @click.command("detect")
 @click.argument("source")
 @click.option("--detector", "detector_name", default="best", show_default=True,
-              help="rx | dnn | hog | onnx:PATH | rx+dnn | rx+onnx:PATH | all | best (= rx+dnn, or rx without weights).")
+              help="rx | ranked | dnn | hog | onnx:PATH | rx+dnn | ranked+dnn | rx+onnx:PATH | ranked+onnx:PATH | all | "
+                   "best (= ranked+dnn, or ranked without the YOLO weights).")
 @click.option("--telemetry", type=click.Path(dir_okay=False), help="MAVLink .tlog giving the camera's pose over time.")
 @click.option("--video-start", type=float, default=None,
               help="Unix time of the video's first frame (default: start of the telemetry).")
@@ -38,6 +39,8 @@ def _parse_pose(text: str) -> tuple[float, ...]:
               help="Also export sightings (.geojson, .kml or .csv).")
 @click.option("--sensitivity", type=click.FloatRange(0.05, 1.0), default=0.5, show_default=True,
               help="Colour-anomaly sensitivity: higher finds more and flags more.")
+@click.option("--ranker", "ranker_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Your own person ranker model (from `sargc train-ranker`) for ranked detectors.")
 @click.option("--min-score", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
               help="Detections below this score are not written to --out.")
 @click.option("--max-frames", type=click.IntRange(1), default=None, help="Stop after this many processed frames.")
@@ -45,7 +48,7 @@ def _parse_pose(text: str) -> tuple[float, ...]:
 @click.option("--rtsp-transport", type=click.Choice(["tcp", "udp"]), default="tcp", show_default=True)
 def detect(source: str, detector_name: str, telemetry: str | None, video_start: float | None, pose_text: str | None,
            hfov: float, out_path: str | None, mission_dir: str | None, export_path: str | None, sensitivity: float,
-           min_score: float, max_frames: int | None, every: int, rtsp_transport: str) -> None:
+           ranker_path: str | None, min_score: float, max_frames: int | None, every: int, rtsp_transport: str) -> None:
     """Find possible people in SOURCE: a video file, a folder of images, a camera number, or a
     stream (udp://…, rtsp://…). Prints frames, frames per second, detections and sightings.
 
@@ -78,7 +81,7 @@ def detect(source: str, detector_name: str, telemetry: str | None, video_start: 
         fixed = Pose(v[0], v[1], v[2], yaw=v[3] if len(v) > 3 else 0.0, gimbal_pitch=v[4] if len(v) > 4 else -90.0)
         provider = lambda t: fixed  # noqa: E731 - the same pose for every frame
     src = open_source(source, rtsp_transport=rtsp_transport, start_time=start)
-    detector = make_detector(detector_name, sensitivity=sensitivity)
+    detector = make_detector(detector_name, sensitivity=sensitivity, ranker=ranker_path)
     store = SightingStore(mission_dir) if mission_dir else None
     out = open(out_path, "w", encoding="utf-8") if out_path else None  # noqa: SIM115 - append-only log
 
