@@ -73,6 +73,13 @@ class Detection:
     id: int | None = None
 
 
+#: A sighting at or above this score is *flagged*: it raises the alert, counts in the training
+#: score and is what the benchmark calls a flag. Below it a sighting stays in the ranked list for
+#: a thorough review but does not interrupt the crew. A sighting's score is discounted while it
+#: rests on one frame (see ``detection.sightings``), so a flag needs at least two frames.
+FLAG_SCORE = 0.5
+
+
 @dataclass(frozen=True)
 class Sighting:
     """Detections believed to be one subject: where, how sure, its best picture, and review."""
@@ -90,3 +97,8 @@ class Sighting:
     note: str = ""
     reviewed_at: float | None = None
     detectors: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def flagged(self) -> bool:
+        """Worth interrupting the crew for (see :data:`FLAG_SCORE`)."""
+        return self.score >= FLAG_SCORE

@@ -19,9 +19,10 @@ from ui.mission.scoring import score_training
 HOME = (50.58, -3.95)
 
 
-def sighting(i: int, north: float, east: float, t: float = 10.0, review: str = "new") -> SightingRecord:
+def sighting(i: int, north: float, east: float, t: float = 10.0, review: str = "new",
+             score: float = 0.9) -> SightingRecord:
     lat, lon = offset_latlon(*HOME, north, east)
-    return SightingRecord(id=i, lat=lat, lon=lon, score=0.9, t=t, review=review)
+    return SightingRecord(id=i, lat=lat, lon=lon, score=score, t=t, review=review)
 
 
 def subject(name: str, north: float, east: float) -> SubjectSpec:
@@ -46,6 +47,17 @@ def test_a_rejected_sighting_is_not_a_false_alarm_and_a_perfect_search_scores_10
     sightings = [sighting(1, 100, 100), sighting(2, 0, 0, review="rejected")]
     tr = score_training(subjects, sightings, planned_pod=0.7, achieved_pod=0.9)
     assert tr.false_alarms == 0 and tr.score == 100
+
+
+def test_only_flagged_or_confirmed_sightings_find_people_or_count_as_false_alarms() -> None:
+    subjects = [subject("a", 100, 100), subject("b", 200, 50)]
+    sightings = [sighting(1, 100, 100, score=0.3),  # near a, but below the flag: never alerted anyone
+                 sighting(2, 0, 0, score=0.2),  # clutter in the ranked list, no alert: not a false alarm
+                 sighting(3, 200, 51, score=0.3, review="confirmed")]  # low, but a reviewer confirmed it
+    tr = score_training(subjects, sightings, planned_pod=0.8, achieved_pod=0.8)
+    a, b = tr.subjects
+    assert not a.found and b.found and b.sighting_id == 3
+    assert tr.false_alarms == 0
 
 
 class Snap:

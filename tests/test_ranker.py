@@ -99,10 +99,14 @@ def test_a_broken_or_missing_model_is_named(tmp_path: Path) -> None:
 
 def test_train_ranker_cli_trains_on_simulated_flights_and_detect_uses_the_model(tmp_path: Path, drab_frames) -> None:
     out = tmp_path / "team_ranker.yml.gz"
-    run = subprocess.run([sys.executable, "-m", "ui.cli", "train-ranker", "--simulated", "2", "--every", "12",
-                          "--trees", "40", "--out", str(out)], capture_output=True, text=True, timeout=240)
+    cmd = [sys.executable, "-m", "ui.cli", "train-ranker", "--simulated", "2", "--every", "12", "--trees", "40",
+           "--person-weight", "3", "--cache", str(tmp_path / "cache"), "--out", str(out)]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr
     assert "training on" in run.stdout and "people" in run.stdout and "leans most on" in run.stdout
+    assert len(list((tmp_path / "cache").glob("flight-*.npz"))) == 2
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=240)  # measurements come from the cache
+    assert again.returncode == 0 and "reusing the measurements of 2 simulated flights" in again.stdout
     assert out.is_file() and not list(tmp_path.glob(".*tmp*"))  # written atomically, no leftovers
     model = PersonRanker.load(out)
     assert model.forest.getVarCount() == len(FEATURE_NAMES)

@@ -46,7 +46,7 @@ def sample_report(folder: Path) -> tuple[Path, ReportData]:
         sightings.append(SightingRecord(id=i + 1, lat=subj.lat + 2e-5, lon=subj.lon, score=0.8 - 0.1 * i,
                                         t=60.0 + 30 * i, error_m=1.5, detector="rx", vehicle="vehicle-1",
                                         detections=4, thumbnail=jpg.tobytes()))
-    sightings.append(SightingRecord(id=3, lat=sc.home.lat + 0.0009, lon=sc.home.lon + 0.001, score=0.3, t=90.0,
+    sightings.append(SightingRecord(id=3, lat=sc.home.lat + 0.0009, lon=sc.home.lon + 0.001, score=0.55, t=90.0,
                                     detector="rx", vehicle="vehicle-1"))
     b = sc.area.polygon.bounds
     covered = box(b[0], b[1], (b[0] + b[2]) / 2, b[3])

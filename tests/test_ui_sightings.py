@@ -8,6 +8,7 @@ import ui_support
 from ui_support import CANBERRA, screenshot
 
 from detection.store import SightingStore
+from detection.types import FLAG_SCORE
 from search_patterns.geo import haversine_m, offset_latlon
 from search_patterns.pose import Pose
 from sitl.scene import Scene, Subject
@@ -41,7 +42,8 @@ def test_a_simulated_camera_sighting_is_listed_mapped_and_its_review_is_stored(q
         best = min(placed, key=lambda r: haversine_m(r.lat, r.lon, subj_lat, subj_lon), default=None)
         return best if best and haversine_m(best.lat, best.lon, subj_lat, subj_lon) < 15 else None
 
-    qtbot.waitUntil(lambda: near_subject() is not None, timeout=30_000)  # placed where the person is
+    # placed where the person is, and once flagged the crew is alerted
+    qtbot.waitUntil(lambda: (r := near_subject()) is not None and r.score >= FLAG_SCORE, timeout=30_000)
     row = near_subject()
     assert row.key in {m.key for m in window.overlays.sightings}
     assert window.alert.isVisible() and "NEW SIGHTING" in window.alert.text()
@@ -70,6 +72,25 @@ def test_a_simulated_camera_sighting_is_listed_mapped_and_its_review_is_stored(q
     assert s.state == "confirmed"
     assert s.note == "red jacket, near the creek"
     assert {m.key: m.state for m in window.overlays.sightings}[row.key] == "confirmed"
+
+
+def test_a_low_score_sighting_is_listed_without_alarm_and_alerts_once_it_is_flagged(qtbot, window, tmp_path):
+    from detection.types import Sighting
+
+    panel = window.sightings_panel
+    path = tmp_path / "detections.sqlite"
+    store = SightingStore(path)
+    store.write_frame([], [Sighting(1, -35.36, 149.16, 2.0, 0.2, 1, 0.0, 0.0, None)])
+    panel.open_store(path)
+    qtbot.waitUntil(lambda: any(r.id == 1 for r in panel.rows), timeout=5000)  # the first read: known, no alert
+    store.write_frame([], [Sighting(2, -35.361, 149.161, 2.0, 0.3, 2, 1.0, 1.0, None)])
+    qtbot.waitUntil(lambda: any(r.id == 2 for r in panel.rows), timeout=5000)
+    assert not window.alert.isVisible() and panel.sound.played == 0  # listed, ranked, but no alarm
+    store.write_frame([], [Sighting(2, -35.361, 149.161, 2.0, 0.7, 4, 1.0, 3.0, None)])
+    qtbot.waitUntil(lambda: window.alert.isVisible(), timeout=5000)
+    assert "NEW SIGHTING #2" in window.alert.text() and panel.sound.played == 1
+    panel.feed.stop()
+    store.close()
 
 
 def test_exported_sightings_are_geojson_points(qtbot, window, tmp_path):

@@ -57,8 +57,12 @@ class PersonRanker:
 
     @classmethod
     def train(cls, x: np.ndarray, y: np.ndarray, trees: int = 150, depth: int = 12,
-              min_samples: int = 5) -> PersonRanker:
-        """Fit a forest on measurements ``x`` (n × features) and labels ``y`` (1 = person)."""
+              min_samples: int = 5, person_weight: float = 1.0) -> PersonRanker:
+        """Fit a forest on measurements ``x`` (n × features) and labels ``y`` (1 = person).
+
+        ``person_weight`` > 1 makes a missed person cost more than a false alarm (class priors),
+        which moves the trees' votes towards "person" for the doubtful candidates: in a search
+        a reviewer glancing at one more stone is cheap, a walker never shown is not."""
         x = np.asarray(x, np.float32)
         y = np.asarray(y, np.int32)
         if x.ndim != 2 or x.shape[1] != len(FEATURE_NAMES):
@@ -71,6 +75,8 @@ class PersonRanker:
         forest.setActiveVarCount(int(round(np.sqrt(x.shape[1]))))
         forest.setTermCriteria((cv2.TERM_CRITERIA_MAX_ITER, trees, 0))
         forest.setCalculateVarImportance(True)
+        if person_weight != 1.0:
+            forest.setPriors(np.array([1.0, person_weight], np.float32))
         forest.train(x, cv2.ml.ROW_SAMPLE, y)
         return cls(forest, "trained")
 

@@ -2,7 +2,8 @@
 
 The video widget repaints from ``VideoFeed`` at most 30 times a second and shows fps and
 delay; the sighting list is refreshed from ``SightingsFeed`` (the store is read on its own
-thread). A sighting never seen before raises the alert banner and a beep.
+thread). A sighting that reaches the flag score (``detection.types.FLAG_SCORE``) for the first
+time raises the alert banner and a beep; lower ones are listed, ranked, without interrupting.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from detection.types import FLAG_SCORE
 from search_patterns.atomic import write_atomic
 from ui.app.alert_sound import AlertSound
 from ui.app.sightings_model import SightingRow, SightingsFeed, VideoFeed
@@ -219,8 +221,11 @@ class SightingsPanel(QWidget):
             self.store_label.setText(f"Detection store: {self.feed.error}")
         if rows is None:
             return
-        new = [r for r in rows if self._known is not None and r.id not in self._known]
-        self._known = {r.id for r in rows}
+        # alert once per sighting, when it first reaches the flag score: a low-score candidate
+        # stays in the ranked list without interrupting the crew
+        flagged = [r for r in rows if r.score >= FLAG_SCORE]
+        new = [r for r in flagged if self._known is not None and r.id not in self._known]
+        self._known = {r.id for r in flagged}
         self.show_rows(rows)
         if new:
             r = new[0]

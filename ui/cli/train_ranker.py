@@ -21,9 +21,21 @@ from search_patterns.errors import InputError
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 
 
-def simulated_rows(seeds: range, every: int = 4) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
-    """(rows, labels, scene seed) per simulated flight. Flights differ in ground, people,
-    clutter, altitude (35/50/70 m) and sun, so the ranker does not learn one light or scale."""
+def _cache_file(cache: Path, seed: int, every: int) -> Path:
+    """Where one flight's rows are kept; the name carries the measurement list's digest, so rows
+    measured by an older version are never mixed with new ones."""
+    import hashlib
+
+    from detection.detectors.features import FEATURE_NAMES
+
+    digest = hashlib.sha1(",".join(FEATURE_NAMES).encode()).hexdigest()[:10]
+    return cache / f"flight-{seed}-every{every}-{digest}.npz"
+
+
+def simulated_rows(seeds: range, every: int = 4, cache: Path | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """(rows, labels, scene seed) per simulated flight, from ``cache`` when measured before. Flights differ in ground, people,
+    clutter, altitude (35/50/70 m), sun and image size (one in four at 1280×720), so the ranker
+    learns neither one light nor one ground scale (2.5–7.5 cm per pixel)."""
     from detection.detectors.ranked import measure_candidates
     from detection.detectors.rx import RxDetector
     from detection.evaluate import label_boxes
@@ -31,13 +43,18 @@ def simulated_rows(seeds: range, every: int = 4) -> Iterator[tuple[np.ndarray, n
     from sitl.scene import Scene
     from sitl.sim_camera import SimCamera, lawnmower_poses
 
-    cam = Camera()
     rx = RxDetector()
     home = (46.5, 8.0)
     for seed in seeds:
+        cached = _cache_file(cache, seed, every) if cache is not None else None
+        if cached is not None and cached.is_file():
+            with np.load(cached) as z:
+                yield z["x"], z["y"], seed
+            continue
         scene = Scene.random(home, seed=seed, n_subjects=12, n_distractors=24, radius_m=70)
         scene = replace(scene, sun_elevation_deg=30.0 + (seed * 17) % 40, sun_azimuth_deg=float((seed * 73) % 360))
         alt = (35.0, 50.0, 70.0)[seed % 3]
+        cam = Camera.from_fov(69.0, 1280, 720) if seed % 4 == 3 else Camera()
         sim = SimCamera(scene, cam, seed=seed)
         gsd = cam.gsd_m(alt)
         xs, ys = [], []
@@ -49,7 +66,16 @@ def simulated_rows(seeds: range, every: int = 4) -> Iterator[tuple[np.ndarray, n
             labels = label_boxes([(t.id, t.box) for t in truth], boxes)
             xs.append(rows)
             ys.append(np.array([lab is not None for lab in labels], np.int32))
-        yield np.concatenate(xs), np.concatenate(ys), seed
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        if cached is not None:
+            import io
+
+            from search_patterns.atomic import write_atomic
+
+            buf = io.BytesIO()
+            np.savez_compressed(buf, x=x, y=y)
+            write_atomic(cached, buf.getvalue())
+        yield x, y, seed
 
 
 def yolo_labels(path: Path, width: int, height: int) -> list[tuple[str, tuple[float, float, float, float]]]:
@@ -116,10 +142,15 @@ def _check(ranker, x: np.ndarray, y: np.ndarray) -> str:
 @click.option("--every", type=click.IntRange(1), default=4, show_default=True,
               help="Use every Nth frame of a simulated flight (neighbouring frames repeat each other).")
 @click.option("--trees", type=click.IntRange(10, 2000), default=150, show_default=True)
+@click.option("--person-weight", type=click.FloatRange(0.1, 100.0), default=1.0, show_default=True,
+              help="How much more a missed person costs than a false alarm while training.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep each simulated flight's measurements here and reuse them next time "
+                   "(default: the user cache folder).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the model (.yml.gz); use it with `sargc detect --ranker`.")
 def train_ranker(simulated: int, seed: int, frames_dir: Path | None, gsd: float | None, every: int, trees: int,
-                 out_path: Path) -> None:
+                 person_weight: float, cache_dir: Path | None, out_path: Path) -> None:
     """Train the person ranker that scores colour-anomaly candidates (shape, tones, shadow).
 
     \b
@@ -127,9 +158,12 @@ def train_ranker(simulated: int, seed: int, frames_dir: Path | None, gsd: float 
       sargc train-ranker --out my_ranker.yml.gz
       sargc train-ranker --simulated 6 --frames labelled/ --gsd 0.03 --out moor_ranker.yml.gz
     """
+    from platformdirs import user_cache_path
     from tqdm import tqdm
 
     from detection.detectors.ranker import PersonRanker
+
+    cache = cache_dir or user_cache_path("sargc") / "ranker-rows"
 
     if frames_dir is not None and gsd is None:
         raise InputError("--frames needs --gsd: the ground size of a pixel, in metres", where="--gsd")
@@ -138,8 +172,11 @@ def train_ranker(simulated: int, seed: int, frames_dir: Path | None, gsd: float 
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     held: tuple[np.ndarray, np.ndarray] | None = None
     if simulated:
+        reused = sum(_cache_file(cache, s, every).is_file() for s in range(seed, seed + simulated))
+        if reused:
+            click.echo(f"reusing the measurements of {reused} simulated flights from {cache}")
         n_fit = simulated if simulated < 4 else simulated - max(1, simulated // 6)
-        for x, y, s in tqdm(simulated_rows(range(seed, seed + simulated), every), total=simulated,
+        for x, y, s in tqdm(simulated_rows(range(seed, seed + simulated), every, cache), total=simulated,
                             desc="simulated flights", unit="flight"):
             if s - seed < n_fit:
                 parts.append((x, y))
@@ -153,7 +190,7 @@ def train_ranker(simulated: int, seed: int, frames_dir: Path | None, gsd: float 
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
     click.echo(f"training on {len(y)} candidates, {int(y.sum())} of them people ({y.mean():.1%})")
-    ranker = PersonRanker.train(x, y, trees=trees)
+    ranker = PersonRanker.train(x, y, trees=trees, person_weight=person_weight)
     if held is not None:
         click.echo(f"held-out flights ({len(held[1])} candidates): {_check(ranker, *held)}")
     top = ", ".join(f"{n} {v:.3f}" for n, v in ranker.importance()[:8])

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from detection.types import FLAG_SCORE
+
 
 @dataclass(frozen=True)
 class TimelineEvent:
@@ -41,6 +43,12 @@ class SightingRecord:
     detections: int = 1
     review: str = "new"
     thumbnail: bytes = field(default=b"", repr=False)
+
+    @property
+    def counts(self) -> bool:
+        """What the crew acts on: flagged by the detector (``detection.types.FLAG_SCORE``) or
+        confirmed by a reviewer, and not rejected."""
+        return self.review != "rejected" and (self.score >= FLAG_SCORE or self.review == "confirmed")
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,13 @@ def score_training(subjects: Sequence[object], sightings: Sequence[SightingRecor
     """Match sightings to true subjects (nearest within ``match_radius_m``) and score the search.
 
     ``subjects`` are objects with ``name, lat, lon, posture`` (scenario subjects). A subject is
-    found when some sighting lies within the radius; its distance error is that of the nearest
-    such sighting and its time to first sighting the earliest one within the radius. A false
-    alarm is a sighting near no subject (rejected sightings are not counted: the crew already
-    dismissed them).
+    found when some sighting the crew acts on (flagged or confirmed, see
+    :attr:`SightingRecord.counts`) lies within the radius; its distance error is that of the
+    nearest such sighting and its time to first sighting the earliest one within the radius. A
+    false alarm is such a sighting near no subject. Low-score sightings stay in the report's list
+    but neither find anyone nor count against the crew, as they raised no alert.
     """
+    sightings = [s for s in sightings if s.counts]
     results: list[SubjectResult] = []
     near_any: set[int] = set()
     for subj in subjects:
@@ -43,13 +45,13 @@ def score_training(subjects: Sequence[object], sightings: Sequence[SightingRecor
                                          best.id, d, min(times) if times else None))
         else:
             results.append(SubjectResult(subj.name, subj.lat, subj.lon, subj.posture, False))  # type: ignore[attr-defined]
-    false_alarms = sum(1 for s in sightings if s.id not in near_any and s.review != "rejected")
+    false_alarms = sum(1 for s in sightings if s.id not in near_any)
     found_part = 60.0 * (sum(r.found for r in results) / len(results)) if results else 60.0
     if planned_pod and achieved_pod is not None:
         pod_part = 20.0 * min(1.0, achieved_pod / planned_pod)
     else:
         pod_part = 0.0
-    counted = sum(1 for s in sightings if s.review != "rejected")
+    counted = len(sightings)
     fa_part = 20.0 * (1.0 - false_alarms / counted) if counted else 20.0
     return TrainingScore(tuple(results), false_alarms, planned_pod, achieved_pod,
                          round(found_part + pod_part + fa_part, 1), match_radius_m)
