@@ -7,6 +7,10 @@ otherwise); bad radio is ``sitl.faulty_link.FaultyProxy``. Each test checks what
 would see: LINK LOST said quickly, the link back on its own, the state fresh, and the mission
 on the vehicle read back and compared before the flight goes on.
 
+The last two tests run the mission runner itself (``MissionRunner``, no test-side re-upload):
+a vehicle restarted mid-sortie ends it with the rest in the resume plan; a blackout shorter
+than the vehicle's GCS failsafe is flown through once its mission reads back intact.
+
 ``test_faults_flight`` prints what it measured (``-s`` shows it): detection time of a lost
 link, reconnect time after a restart, the flight time at 30 % loss.
 """
@@ -14,11 +18,13 @@ link, reconnect time after a restart, the flight time at 30 % loss.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +37,10 @@ from groundcontrol import events as ev
 from groundcontrol.vehicle import Vehicle
 from search_patterns import mission_items as mi
 from sitl.faulty_link import FaultyProxy
+from sitl.scenario import load_scenario
 from sitl.sim_vehicle import SimConfig, SimVehicle
+from ui.mission.planning import plan_for_vehicles
+from ui.mission.runner import MissionOptions, MissionRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 LOST_WITHIN_S = 3.0  # the issue's promise: LINK LOST on screen within 3 s of the radio going quiet
@@ -298,3 +307,142 @@ def test_whole_mission_at_30_percent_loss_uploads_verified_flies_lands_and_repor
         log.unsubscribe()
         v.close()
         proxy.stop()
+
+
+# -- 4. the mission runner itself: a restart, and a blackout it flies through -----------------------------------
+# A 60 m paddock north-east of the simulator's home: six waypoints, legs of 80 m.
+PADDOCK = """
+format: 1
+name: Paddock
+seed: 3
+home: {lat: -35.363261, lon: 149.165230, alt_amsl_m: 584, heading_deg: 353}
+area:
+  name: Paddock
+  polygon: [[-35.363171, 149.165340], [-35.363171, 149.166001], [-35.362632, 149.166001], [-35.362632, 149.165340]]
+pattern: {type: lawnmower, spacing_m: 20, alt_m: 25, speed_m_s: SPEED}
+camera: {hfov_deg: 50, width_px: 320, height_px: 180, frame_every_m: 15, detector: rx}
+vehicles:
+  - {name: vehicle-1, connection: CONNECTION}
+subjects: []
+time_limit_s: 3000
+"""
+
+
+class RunnerInThread:
+    """``MissionRunner.run`` in a thread, its timeline collected as it is written."""
+
+    def __init__(self, tmp_path: Path, connection: str, speed: float, speedup: float) -> None:
+        path = tmp_path / "paddock.yaml"
+        path.write_text(PADDOCK.replace("SPEED", f"{speed:g}").replace("CONNECTION", f'"{connection}"'))
+        self.timeline: list = []
+        self.runner = MissionRunner(load_scenario(path), MissionOptions(out_dir=tmp_path / "mission", speedup=speedup),
+                                    on_event=self.timeline.append)
+        self.outcome = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.outcome = self.runner.run()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            self.error = exc
+
+    def texts(self) -> list[str]:
+        return [e.text for e in list(self.timeline)]
+
+    def said(self, start: str) -> str | None:
+        return next((t for t in self.texts() if t.startswith(start)), None)
+
+    def wait_said(self, *starts: str, timeout: float) -> str:
+        """The first timeline text starting with any of ``starts``; fails with the timeline so far."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.thread.is_alive():
+            for start in starts:
+                if (text := self.said(start)) is not None:
+                    return text
+            time.sleep(0.05)
+        for start in starts:
+            if (text := self.said(start)) is not None:
+                return text
+        pytest.fail(f"the timeline never said {starts}:\n" + "\n".join(self.texts()))
+
+    def finish(self, timeout: float):
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the mission runner did not finish"
+        if self.error is not None:
+            raise self.error
+        return self.outcome
+
+
+@pytest.mark.timeout(90)
+def test_mission_runner_ends_a_sortie_whose_vehicle_rebooted_saying_why_and_keeps_the_rest_for_resume(
+        tmp_path: Path) -> None:
+    """The autopilot restarts on the fourth leg (its process killed, started again 4 s later): the
+    timeline says it rebooted and lost the mission, the runner puts the rest back and reads it
+    back, sends no RTL to a drone on the ground, and the folder's resume plan holds what is left."""
+    instance = _free_instance()
+    port0, _ = SimConfig.instance_ports(instance)
+    first = _start_sim(instance, tmp_path / "sim.log")
+    second = None
+    try:
+        run = RunnerInThread(tmp_path, f"tcp:127.0.0.1:{port0}", speed=3.0, speedup=TEST_SPEEDUP)
+        run.wait_said("waypoint 3/6 reached", timeout=40)
+        _kill(first)
+        run.wait_said("LINK LOST", timeout=10)
+        time.sleep(1.0)  # someone power-cycles the drone
+        second = _start_sim(instance, tmp_path / "sim.log")
+        outcome = run.finish(40)
+
+        texts = run.texts()
+        assert run.said("VEHICLE REBOOTED"), texts
+        assert "MISSION ON THE VEHICLE CHANGED: the vehicle holds 1 items, 10 were sent" in texts
+        assert "Re-uploaded and verified the rest of the plan: waypoints 3-6 (4 waypoints, 8 items)." in texts
+        ended = run.said("sortie ended: the vehicle restarted in flight")
+        assert ended and ended.endswith("waypoints 3-6 of 6 are left for `sargc mission --resume`"), texts
+        assert not [e for e in run.timeline if e.kind.startswith("rtl")], "no RTL to a vehicle on the ground"
+
+        summary = json.loads((outcome.folder / "mission.json").read_text())
+        assert summary["status"] == "interrupted"
+        (vrun,) = summary["vehicle_runs"]
+        assert vrun["last_waypoint_reached"] == 3 and not vrun["completed"]
+        assert vrun["interrupted_by"] == "the vehicle rebooted in flight"
+        (resume,) = summary["resume"]
+        assert resume["reason"] == "the vehicle rebooted in flight" and resume["from_waypoint"] == 3
+        plan = plan_for_vehicles(run.runner.scenario)[0]
+        assert resume["waypoints"] == [[w.lat, w.lon, w.alt] for w in plan.waypoints[2:]], "the leg cut short too"
+        assert "VEHICLE REBOOTED" in (outcome.folder / "report.html").read_text()
+    finally:
+        _kill(first)
+        if second is not None:
+            _kill(second)
+
+
+@pytest.mark.timeout(90)
+def test_mission_runner_flies_on_after_a_blackout_when_the_vehicle_still_holds_its_mission(tmp_path: Path) -> None:
+    """A 4 s blackout in real time, shorter than the vehicle's own GCS failsafe (10 s here): the
+    drone is still flying the plan in AUTO when the link is back, so the runner reads the mission
+    back, finds it intact, re-uploads nothing, sends no RTL, and the search goes on."""
+    sim = SimVehicle(SimConfig(speedup=1.0, tcp_port=0, serial1_port=0, readiness="fast",
+                               params={"FS_GCS_TIMEOUT": 10})).start()
+    proxy = _proxy(sim)
+    try:
+        run = RunnerInThread(tmp_path, proxy.connection_string, speed=10.0, speedup=1.0)
+        run.wait_said("waypoint 1/6 reached", timeout=45)
+        proxy.blackout(4.0)
+        run.wait_said("LINK LOST", timeout=6)
+        run.wait_said("still flying the plan", "RTL commanded", "mode AUTO → RTL", timeout=15)
+        run.wait_said("waypoint 2/6 reached", timeout=20)
+        run.runner.request_abort()  # enough seen: stop watching
+        run.finish(30)
+
+        texts = run.texts()
+        assert run.said("link back after"), texts
+        assert "Mission on the vehicle checked after the reconnect: unchanged (10 items)." in texts
+        assert not run.said("Re-uploaded") and not run.said("MISSION ON THE VEHICLE CHANGED"), texts
+        assert not run.said("VEHICLE REBOOTED")
+        assert not [e for e in run.timeline if e.kind.startswith("rtl")], texts
+        assert run.said("still flying the plan in AUTO: the search goes on"), texts
+    finally:
+        proxy.stop()
+        sim.stop()

@@ -15,7 +15,6 @@ import math
 import signal
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,8 +23,7 @@ import click
 from search_patterns.errors import InputError, SargcError
 
 if TYPE_CHECKING:
-    from search_patterns.mission_items import MissionItem
-    from search_patterns.plan import Plan
+    from ui.mission.onboard import OnBoard
 
 RTL_MODES = ("RTL", "LAND", "SMART_RTL")
 
@@ -167,6 +165,8 @@ def fly(plan_file: Path, connect: str, out: Path | None, sign: bool, key_file: P
     key = _signing_key(sign, key_file)
     click.echo(f"Connecting to {connect} …", err=True)
     v = _connect(connect, tlog, key, forward, connect_timeout)
+    from ui.mission.onboard import OnBoard
+
     try:
         if key is not None:
             click.echo("Signing on: the vehicle signs with our key, and so do we.", err=True)
@@ -238,57 +238,18 @@ def _say(bar, text: str) -> None:
     bar.write(text, file=sys.stderr)
 
 
-@dataclass
-class OnBoard:
-    """The mission this run put on the vehicle: what it is checked against after a reconnect.
-
-    ``first_wp`` is the plan file's number (1-based, as ``--from-waypoint`` counts) of
-    ``plan.waypoints[0]``, so what is left can be named in the pilot's terms.
-    """
-
-    plan: Plan
-    items: list[MissionItem]
-    first_wp: int = 1
-
-
 def _check_mission(v, bar, mission: OnBoard, reached: int) -> OnBoard:
     """Read the vehicle's mission back after a reconnect or restart; re-upload what is left if it changed.
 
-    A restarted autopilot may come back without the mission (or another station may have
-    replaced it), and resuming then flies something nobody planned. What is left starts at
-    the leg the vehicle was on (:func:`ui.mission.remaining.rest_of_plan`, as ``sargc mission
-    --resume`` counts it). If the vehicle is still flying in AUTO it is pointed at the first
-    waypoint of the re-uploaded part; on the ground it waits for the pilot.
+    The rule is shared with the mission runner (:func:`ui.mission.onboard.check_mission`); here
+    each decision is a line above the progress bar, problems marked as warnings.
     """
-    from groundcontrol.actions import MAV_CMD_DO_SET_MISSION_CURRENT
-    from ui.mission.remaining import first_waypoint_seq, rest_of_plan
+    from ui.mission.onboard import check_mission
 
-    try:
-        problems = v.verify_mission(mission.items)
-    except SargcError as exc:
-        _say(bar, f"warning: could not read the mission back from the vehicle ({exc}); it may not hold the plan")
-        return mission
-    if not problems:
-        _say(bar, f"Mission on the vehicle checked after the reconnect: unchanged ({len(mission.items)} items).")
-        return mission
-    _say(bar, "MISSION ON THE VEHICLE CHANGED: " + "; ".join(problems))
-    start, rest = rest_of_plan(mission.plan, reached)
-    items = rest.mission_items()
-    first, last = mission.first_wp + start, mission.first_wp + len(mission.plan.waypoints) - 1
-    try:
-        v.upload_mission(items)
-    except SargcError as exc:
-        _say(bar, f"warning: could not re-upload the rest of the plan ({exc}); the vehicle holds no usable mission")
-        return mission
-    _say(bar, f"Re-uploaded and verified the rest of the plan: waypoints {first}-{last} "
-              f"({len(rest.waypoints)} waypoints, {len(items)} items).")
-    s = v.snapshot()
-    if s.armed and not s.landed and s.mode == "AUTO":
-        seq = first_waypoint_seq(rest)
-        result = v.actions.cmd.long(f"set current mission item {seq}", MAV_CMD_DO_SET_MISSION_CURRENT, (seq,))
-        _say(bar, f"Continuing from waypoint {first}." if result.ok else
-                  f"warning: the vehicle refused to continue from waypoint {first} ({result.result_name})")
-    return OnBoard(rest, items, first)
+    def say(kind: str, text: str, severity: str) -> None:
+        _say(bar, f"warning: {text}" if severity == "critical" else text)
+
+    return check_mission(v, mission, reached, say).mission
 
 
 def _watch(v, mission: OnBoard, plan_file: str = "PLAN") -> None:
@@ -302,6 +263,7 @@ def _watch(v, mission: OnBoard, plan_file: str = "PLAN") -> None:
     from tqdm import tqdm
 
     from groundcontrol import events as ev
+    from ui.mission.onboard import reboot_text, wait_fresh
     from ui.mission.remaining import rest_of_plan, waypoints_reached
 
     events: queue.Queue = queue.Queue()
@@ -344,8 +306,7 @@ def _watch(v, mission: OnBoard, plan_file: str = "PLAN") -> None:
                 _say(bar, f"link back after {e.outage_s:.1f} s")
                 check_pending = True
             elif isinstance(e, ev.VehicleRebooted):
-                _say(bar, f"VEHICLE REBOOTED: its clock went back from {e.previous_boot_s:.0f} s to {e.boot_s:.0f} s "
-                          "since boot (power loss, crash or power-cycle); its flight was cut short")
+                _say(bar, reboot_text(e))
                 rebooted = True
                 check_pending = True
                 if airborne:
@@ -360,10 +321,7 @@ def _watch(v, mission: OnBoard, plan_file: str = "PLAN") -> None:
     def recheck() -> None:
         """Once the link is back with fresh telemetry (so a restart has been noticed), check the mission."""
         nonlocal mission, items, nav, last_seq, reached, reached_last, check_pending
-        try:
-            v.wait_for(lambda s: not s.link.lost and (s.age("position") or 99.0) < 1.0, 5.0, "fresh telemetry")
-        except SargcError:
-            pass
+        wait_fresh(v)
         drain()  # a VehicleRebooted that came with that telemetry is said before the mission check
         check_pending = False
         checked = _check_mission(v, bar, mission, reached)
@@ -407,13 +365,9 @@ def _watch(v, mission: OnBoard, plan_file: str = "PLAN") -> None:
             bar.refresh()
             if airborne and s.landed and not s.armed:
                 # A vehicle that restarts faster than LINK LOST comes back disarmed on the ground with its
-                # position not yet streaming (the station asks again once it has been stale for
-                # TELEMETRY_STALE_S): wait for a fresh position (there at once after a normal landing) so
-                # the restart is noticed and the mission checked before we stop watching.
-                try:
-                    v.wait_for(lambda s: (s.age("position") or 99.0) < 0.5, 8.0, "a fresh position")
-                except SargcError:
-                    pass
+                # position not yet streaming: wait for a fresh one so the restart is noticed and the
+                # mission checked before we stop watching.
+                wait_fresh(v, on_ground=True)
                 drain()
                 if check_pending:
                     recheck()

@@ -6,8 +6,12 @@ account (not the autopilot's):
 
 - On battery at or below ``failsafe.battery_rtl_percent`` it commands RTL.
 - On link loss it records the outage; the autopilot's GCS failsafe (enabled before the flight
-  where the vehicle accepts the parameter) brings the vehicle home, and when the link comes
-  back the station makes sure it is in RTL.
+  where the vehicle accepts the parameter) brings the vehicle home.
+- When the link comes back, or the vehicle restarts, it waits for fresh telemetry and reads the
+  mission back (:mod:`ui.mission.onboard`, shared with ``sargc fly``). A changed mission is
+  replaced by what is left of the plan. A vehicle still flying its plan in AUTO goes on with
+  it; one flying anything else is sent home; one that restarted is on the ground, and its
+  sortie ends with the rest of the plan in the resume block.
 - Past the scenario's time limit it commands RTL.
 
 An interrupted sortie records the last waypoint reached, so the rest of the area can be flown
@@ -28,7 +32,8 @@ from search_patterns.pose import Pose
 from sitl.scenario import Scenario, ScenarioEvent
 from ui.mission.camera_feed import TelemetryCamera, pose_from_snapshot
 from ui.mission.model import TimelineEvent
-from ui.mission.remaining import first_waypoint_seq, waypoints_reached
+from ui.mission.onboard import OnBoard, check_mission, reboot_text, wait_fresh
+from ui.mission.remaining import first_waypoint_seq, rest_of_plan, waypoints_reached
 
 RTL_MODES = ("RTL", "LAND", "SMART_RTL")
 POLL_S = 0.05
@@ -91,10 +96,14 @@ class Sortie:
         self.stop_flag = stop_flag or threading.Event()  # operator: bring it home, keep watching
         self.abort_flag = abort_flag or threading.Event()  # operator: stop watching now
         self.items = plan.mission_items()
+        self.onboard = OnBoard(plan, self.items)  # what the vehicle should hold: the plan, or its re-uploaded rest
         self.result = SortieResult(name, connection, tlog_path, plan, first_waypoint_seq(plan))
         self._q: queue.Queue = queue.Queue()
         self._rtl_sent = False
         self._shown_armed: bool | None = None  # what the timeline last said about arming
+        self._check_pending = False  # link back or vehicle restarted: read its mission back
+        self._rebooted = False
+        self._gcs_failsafe_on = False
         self.vehicle: Any = None
 
     # -- helpers ---------------------------------------------------------------------------
@@ -212,6 +221,7 @@ class Sortie:
             if timeout_s != 5.0:
                 setter("FS_GCS_TIMEOUT", timeout_s)
             setter("FS_GCS_ENABLE", 1)
+            self._gcs_failsafe_on = True
             self.emit("preflight", f"GCS failsafe on: the vehicle returns home by itself after {timeout_s:g} s "
                                    "without hearing the station")
         except Exception as exc:
@@ -225,8 +235,13 @@ class Sortie:
             self.emit("preflight", f"battery {pct:.0f} %")
 
     def _plan_index(self, seq: int | None) -> int:
-        """Mission seq → count of plan waypoints reached (0 = none yet)."""
-        return waypoints_reached(self.plan, seq)
+        """Mission seq on the vehicle → count of the whole plan's waypoints reached (0 = none yet).
+
+        After a re-upload the vehicle flies the rest of the plan, whose seqs start again; progress
+        and the resume block are still counted against the whole plan.
+        """
+        n = waypoints_reached(self.onboard.plan, seq)
+        return self.onboard.first_wp - 1 + n if n else 0
 
     def _fly(self) -> None:
         res = self.result
@@ -244,6 +259,9 @@ class Sortie:
             if self.on_snapshot:
                 self.on_snapshot(self.name, snap)
             self._drain_events()
+            if self._check_pending:
+                self._recheck()
+                continue
             if self.stop_flag.is_set() and not self._rtl_sent:
                 res.interrupted_by = res.interrupted_by or "stopped by operator"
                 if not snap.armed:
@@ -289,9 +307,17 @@ class Sortie:
                 res.interrupted_by = res.interrupted_by or "time limit"
                 self._rtl(f"time limit {limit:g} s reached")
             if res.airborne and snap.landed and not snap.armed:
+                # a quick restart (before LINK LOST) looks like this too, until its position streams again
+                wait_fresh(self.vehicle, on_ground=True)
+                self._drain_events()
+                if self._check_pending:
+                    self._recheck()
                 res.completed = res.last_wp_reached >= n_wp and res.interrupted_by is None
-                self.emit("landed", "landed and disarmed" + ("" if res.completed else
-                                                               f" (reached {res.last_wp_reached}/{n_wp} waypoints)"))
+                if self._rebooted:
+                    self._say_rebooted_end()
+                else:
+                    self.emit("landed", "landed and disarmed" + ("" if res.completed else
+                                                                   f" (reached {res.last_wp_reached}/{n_wp} waypoints)"))
                 break
             time.sleep(POLL_S)
         else:
@@ -312,11 +338,13 @@ class Sortie:
                 self.result.interrupted_by = self.result.interrupted_by or "link loss"
             elif isinstance(e, ev.LinkRestored):
                 self.emit("link-restored", f"link back after {e.outage_s:.1f} s", "warning")
-                snap = self.vehicle.snapshot()
-                if snap.mode not in RTL_MODES and not snap.landed:
-                    self._rtl("link was lost")
-                elif snap.mode in RTL_MODES:
-                    self._rtl_sent = True
+                self._check_pending = True  # what to do is decided on fresh telemetry (see _recheck)
+            elif isinstance(e, ev.VehicleRebooted):
+                self.emit("rebooted", reboot_text(e), "critical")
+                self._rebooted = True
+                self._check_pending = True
+                if self.result.airborne and self.result.interrupted_by in (None, "link loss"):
+                    self.result.interrupted_by = "the vehicle rebooted in flight"  # why the link went
             elif isinstance(e, ev.ModeChanged):
                 sev = "warning" if e.new in RTL_MODES else "info"
                 self.emit("mode", f"mode {e.old or '?'} → {e.new}", sev)
@@ -325,7 +353,8 @@ class Sortie:
                     self.result.interrupted_by = "vehicle returned home"
             elif isinstance(e, ev.WaypointReached):
                 idx = self._plan_index(e.seq)
-                if self.result.first_wp_seq <= e.seq < self.result.first_wp_seq + len(self.plan.waypoints):
+                first = first_waypoint_seq(self.onboard.plan)
+                if first <= e.seq < first + len(self.onboard.plan.waypoints):
                     self.emit("waypoint", f"waypoint {idx}/{len(self.plan.waypoints)} reached")
             elif isinstance(e, ev.StatusText):
                 if e.severity <= 4:
@@ -338,6 +367,41 @@ class Sortie:
                     self.result.interrupted_by = self.result.interrupted_by or "low battery"
             elif isinstance(e, ev.ArmedChanged):
                 self._show_armed(e.armed)
+
+    def _recheck(self) -> None:
+        """After a reconnect or a restart: read the mission back, restore it, then go on or go home.
+
+        Waits for fresh telemetry first, so a restart is noticed (and said) before deciding, and
+        no command goes to a vehicle by what its predecessor's last snapshot said. What is left
+        is counted from the last waypoint trusted (progress during an outage is not).
+        """
+        wait_fresh(self.vehicle)
+        self._drain_events()  # a VehicleRebooted that came with the fresh telemetry is said first
+        self._check_pending = False
+        reached = max(0, self.result.last_wp_reached - (self.onboard.first_wp - 1))
+        checked = check_mission(self.vehicle, self.onboard, reached, self.emit)
+        self.onboard = checked.mission
+        snap = self.vehicle.snapshot()
+        if snap.mode in RTL_MODES:
+            self._rtl_sent = True
+        elif snap.landed or not snap.armed or self._rtl_sent:
+            pass  # on the ground (a restarted vehicle is): the sortie ends there
+        elif snap.mode == "AUTO" and checked.holds_plan and self._gcs_failsafe_on:
+            self.emit("continue", "still flying the plan in AUTO: the search goes on (any part flown while "
+                                  "the station could not see it stays in the resume plan)")
+        else:
+            self._rtl("link was lost" if checked.holds_plan else "its mission could not be checked after the link "
+                                                                 "came back")
+
+    def _say_rebooted_end(self) -> None:
+        """End a sortie whose vehicle restarted: why it ended, where, and what is left to fly."""
+        res = self.result
+        n_wp = len(res.plan.waypoints)
+        start, rest = rest_of_plan(res.plan, res.last_wp_reached)
+        left = (f"waypoints {start + 1}-{n_wp} of {n_wp} are left for `sargc mission --resume`"
+                if len(rest.waypoints) >= 2 else "nothing of the plan is left to fly")  # as results.resume_block
+        self.emit("ended", "sortie ended: the vehicle restarted in flight and is on the ground, disarmed; " + left,
+                  "critical")
 
     def _fire_scenario_events(self, t: float, reached: int) -> None:
         for e in list(self.events):
