@@ -48,7 +48,7 @@ def make_detector(spec: str | None = None, *, sensitivity: float = 0.5, ranker: 
     if low in ("best", "default"):
         proposer = ranked()
         try:
-            return FusedDetector(proposer, DarknetYolo(**options), unconfirmed_factor=1.0)
+            return FusedDetector(proposer, DarknetYolo(**options), unconfirmed_factor=1.0, verify_max=0.9)
         except MissingWeightsError:
             return proposer
     if low == "rx":
@@ -56,9 +56,9 @@ def make_detector(spec: str | None = None, *, sensitivity: float = 0.5, ranker: 
     if low == "ranked":
         return ranked()
     if low == "ranked+dnn":
-        return FusedDetector(ranked(), DarknetYolo(**options), unconfirmed_factor=1.0)
+        return FusedDetector(ranked(), DarknetYolo(**options), unconfirmed_factor=1.0, verify_max=0.9)
     if low.startswith("ranked+onnx:"):
-        return FusedDetector(ranked(), OnnxYolo(name[12:], **options), unconfirmed_factor=1.0)
+        return FusedDetector(ranked(), OnnxYolo(name[12:], **options), unconfirmed_factor=1.0, verify_max=0.9)
     if low == "dnn":
         return DarknetYolo(**options)
     if low == "hog":
