@@ -33,7 +33,7 @@ RESULT_RE = re.compile(
     r"^RESULT\s+(?P<name>\S+)\s+(?P<value>[-+0-9.eE]+|nan|inf|-inf)\s+(?P<unit>\S+)(?P<rest>.*)$"
 )
 OPTION_RE = re.compile(r"(ratio|baseline)=(\S+)")
-TIMEOUT_S = 1500
+TIMEOUT_S = 2700  # detection.py scores six detectors on three flights: about 20 min on 2 cores
 
 
 @dataclass(frozen=True)
