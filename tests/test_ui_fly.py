@@ -9,6 +9,8 @@ from ui_support import draw_polygon, screenshot
 
 from search_patterns.geo import offset_latlon
 from sitl.sim_vehicle import SimConfig, SimVehicle
+from ui.app.fleet_status import COLUMNS
+from ui.app.fleet_table import COLOURS
 
 window, asker = ui_support.window, ui_support.asker  # fixtures
 HOME = (-35.363261, 149.165230, 584.0, 353.0)
@@ -114,3 +116,68 @@ def test_link_lost_banner_shows_when_the_vehicle_goes_silent_and_clears_when_it_
         qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=30_000)
     finally:
         back.stop()
+
+
+@pytest.fixture
+def two_sims():
+    """Two built-in simulated vehicles side by side, each on its own TCP port."""
+    second_home = (*offset_latlon(HOME[0], HOME[1], 0, 60), *HOME[2:])
+    sims = [SimVehicle(SimConfig(home=home, speedup=10, tcp_port=0, serial1_port=0, readiness="fast")).start()
+            for home in (HOME, second_home)]
+    yield sims
+    for v in sims:
+        v.stop()
+
+
+def row_text(fly, row: int) -> list[str]:
+    table = fly.fleet_table
+    return [table.item(row, c).text() for c in range(table.columnCount())]
+
+
+def shown(fly, key: str, field: str) -> str:
+    """What the vehicle's row shows for one field (each cell stacks two fields)."""
+    row = [fly.fleet_table.key_at(r) for r in range(fly.fleet_table.rowCount())].index(key)
+    for c, (_, names) in enumerate(COLUMNS):
+        if field in names:
+            return row_text(fly, row)[c].split("\n")[names.index(field)]
+    raise KeyError(field)
+
+
+def test_fleet_table_shows_each_vehicle_flags_a_lost_link_on_its_row_and_selects_on_click(qtbot, window, two_sims):
+    fly = window.fly_panel
+    window.show_tab(fly)
+    for sim in two_sims:
+        fly.connect_to(sim.connection_string)
+    qtbot.waitUntil(lambda: len(fly.fleet.entries) == 2 and fly.fleet_table.rowCount() == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: all(e.snapshot is not None and e.snapshot.battery_pct is not None
+                                and e.snapshot.mode for e in fly.fleet.entries.values()), timeout=20_000)
+
+    # make the two differ, through the vehicles themselves: one in GUIDED, the other on a nearly flat pack
+    fly.fleet.entries["vehicle-2"].vehicle.set_mode("GUIDED")  # raises if the vehicle refuses
+    two_sims[0].autopilot.battery.consumed_mah = 0.85 * two_sims[0].autopilot.battery.capacity_mah
+    qtbot.waitUntil(lambda: shown(fly, "vehicle-2", "mode") == "GUIDED"
+                    and shown(fly, "vehicle-1", "battery") == "LOW 15 %", timeout=20_000)
+    assert shown(fly, "vehicle-1", "mode") != "GUIDED"
+    assert shown(fly, "vehicle-2", "battery") == "100 %"
+    assert shown(fly, "vehicle-1", "link") == shown(fly, "vehicle-2", "link") == "OK"
+    qtbot.wait(200)
+    screenshot(window, "fleet-table")
+
+    two_sims[1].stop()  # vehicle-2 goes silent
+    qtbot.waitUntil(lambda: shown(fly, "vehicle-2", "link").startswith("LINK LOST"), timeout=15_000)
+    qtbot.wait(1500)  # the seconds since the last heartbeat count up
+    assert shown(fly, "vehicle-2", "link") != "LINK LOST 0 s"
+    assert shown(fly, "vehicle-1", "link") == "OK"
+    colour = [fly.fleet_table.item(r, 0).background().color().name() for r in (0, 1)]
+    assert colour == [COLOURS["low"][0], COLOURS["lost"][0]]  # amber for the flat pack, red for the silent one
+    screenshot(window, "fleet-table-link-lost")
+
+    table = fly.fleet_table
+    for row, key in ((1, "vehicle-2"), (0, "vehicle-1")):  # click each row in turn
+        rect = table.visualItemRect(table.item(row, 2))  # its battery cell
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert fly.current == key
+        assert fly.status["mode"].text() == shown(fly, key, "mode")
+        qtbot.waitUntil(lambda r=row: row_text(fly, r)[0].startswith("▶"), timeout=2_000)
+        assert not row_text(fly, 1 - row)[0].startswith("▶")
+    assert fly.status["battery"].text().startswith("15 %")

@@ -35,7 +35,7 @@ def test_a_mission_run_is_shown_live_and_ends_in_the_review(qapp, tmp_path, monk
     scenario = tmp_path / "small-field.yaml"
     scenario.write_text(TINY)
     runner = MissionRunner(load_scenario(scenario), MissionOptions(out_dir=tmp_path / "mission", speedup=50))
-    seen = {"vehicles": 0, "reviewed": False}
+    seen = {"vehicles": 0, "reviewed": False, "rows": []}
 
     def watch() -> None:
         windows = [w for w in QApplication.topLevelWidgets() if w.objectName() == "SargcMainWindow"]
@@ -43,6 +43,8 @@ def test_a_mission_run_is_shown_live_and_ends_in_the_review(qapp, tmp_path, monk
             return
         w = windows[0]
         seen["vehicles"] = max(seen["vehicles"], len(w.overlays.vehicles))
+        table = w.fly_panel.fleet_table
+        seen["rows"] = [table.key_at(r) for r in range(table.rowCount())] or seen["rows"]
         if w.coordinator.review is not None and not seen["reviewed"]:
             seen["reviewed"] = True
             screenshot(w, "mission-review")
@@ -55,5 +57,6 @@ def test_a_mission_run_is_shown_live_and_ends_in_the_review(qapp, tmp_path, monk
     outcome = mission_window.run_mission_in_app(runner)
     timer.stop()
     assert seen["vehicles"] == 1  # the vehicle was drawn while it flew
+    assert seen["rows"] == ["vehicle-1"]  # and had its row in the Fly tab's fleet table
     assert seen["reviewed"]  # and the finished folder opened in the Review tab
     assert outcome.report.exists()

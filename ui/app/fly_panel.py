@@ -1,8 +1,9 @@
 """The Fly tab: connect, watch each vehicle's health, and command it with big buttons.
 
 A 10 Hz timer pulls the ``Fleet`` (snapshots, queued link events, command results) and renders
-them: this is the one place link callbacks become widget updates. Dangerous commands ask
-first through the window's injectable ``Asker``.
+them: this is the one place link callbacks become widget updates. The fleet table above the
+status shows every vehicle at once (a coordinator flies several); clicking a row selects it.
+Dangerous commands ask first through the window's injectable ``Asker``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from PyQt6.QtWidgets import (
 )
 
 from ui.app.fleet import Fleet
+from ui.app.fleet_status import GPS_FIX, FleetRow, fleet_row, in_name_order
+from ui.app.fleet_table import FleetTable
 from ui.app.models import VehicleView
 from ui.app.plan_panel import fmt_duration
 
@@ -35,7 +38,6 @@ if TYPE_CHECKING:
     from ui.app.main_window import MainWindow
 
 POLL_HZ = 10
-GPS_FIX = {0: "no GPS", 1: "no fix", 2: "2D", 3: "3D", 4: "DGPS", 5: "RTK float", 6: "RTK fixed"}
 SEVERITY = {0: "EMERGENCY", 1: "ALERT", 2: "CRITICAL", 3: "ERROR", 4: "WARNING", 5: "NOTICE", 6: "INFO", 7: "DEBUG"}
 
 # action -> (button text, shortcut, question or None when harmless)
@@ -60,6 +62,7 @@ class FlyPanel(QWidget):
         self.fleet = fleet or Fleet()
         self.last_results: list = []
         self._centred = False
+        self._picked: str | None = None  # the row last clicked (mission runs have no Vehicle combo entries)
         lay = QVBoxLayout(self)
 
         conn = QGroupBox("Connection")
@@ -78,6 +81,14 @@ class FlyPanel(QWidget):
         self.vehicle_pick = QComboBox()
         cf.addRow("Vehicle", self.vehicle_pick)
         lay.addWidget(conn)
+
+        self.fleet_box = QGroupBox("All vehicles")
+        fl = QVBoxLayout(self.fleet_box)
+        self.fleet_table = FleetTable()
+        self.fleet_table.picked.connect(self.select_vehicle)
+        fl.addWidget(self.fleet_table)
+        self.fleet_box.setVisible(False)  # until a vehicle is there
+        lay.addWidget(self.fleet_box)
 
         status = QGroupBox("Status")
         sf = QFormLayout(status)
@@ -142,6 +153,27 @@ class FlyPanel(QWidget):
     def current(self) -> str | None:
         return self.vehicle_pick.currentText() or None
 
+    def select_vehicle(self, key: str) -> None:
+        """Make ``key`` the vehicle the status and the buttons are about (a click on its table row)."""
+        self._picked = key
+        if self.vehicle_pick.findText(key) >= 0:
+            self.vehicle_pick.setCurrentText(key)
+            self._show_status()
+
+    def show_fleet(self, rows: list[FleetRow]) -> str | None:
+        """Render the fleet table and return the key of the vehicle whose details to show.
+
+        That is the Vehicle combo's choice when this panel is connected itself, else the row
+        last clicked (a mission run's vehicles), else the first row.
+        """
+        keys = [row.key for row in rows]
+        chosen = self.current if self.fleet.entries else self._picked
+        if chosen not in keys:
+            chosen = keys[0] if keys else None
+        self.fleet_box.setVisible(bool(rows))
+        self.fleet_table.show_rows(rows, chosen)
+        return chosen
+
     def request(self, action: str) -> bool:
         """Ask (for dangerous actions) then send ``action`` to the selected vehicle."""
         key = self.current
@@ -202,6 +234,7 @@ class FlyPanel(QWidget):
         self.window.show_link_lost(bool(lost), "LINK LOST: " + ", ".join(lost) if lost else "")
         for key, entry in self.fleet.entries.items():
             self.window.vehicle_status(key, entry.snapshot, entry.link_lost)
+        self.show_fleet(in_name_order(fleet_row(key, e.snapshot, e.link_lost) for key, e in self.fleet.entries.items()))
         self._show_status()
 
     def add_message(self, text: str, alarming: bool = False) -> None:

@@ -18,6 +18,7 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication, QLabel
 
 from ui.app.fleet import TRAIL_MAX, camera_footprint
+from ui.app.fleet_status import fleet_row, in_name_order
 from ui.app.models import VehicleView
 from ui.app.settings import default_path, load_settings
 
@@ -106,9 +107,9 @@ def run_mission_in_app(runner: Any, *, resume: bool = False) -> Any:
                 lost.append(name)
             window.vehicle_status(name, snap, snap.link.lost)
         window.overlays.set("vehicles", views)
-        if snaps:
-            first = sorted(snaps)[0]
-            window.fly_panel.render_status(snaps[first], snaps[first].link.lost)
+        shown = window.fly_panel.show_fleet(in_name_order(fleet_row(n, s, s.link.lost) for n, s in snaps.items()))
+        if shown is not None:
+            window.fly_panel.render_status(snaps[shown], snaps[shown].link.lost)
         window.show_link_lost(bool(lost), "LINK LOST: " + ", ".join(lost) if lost else "")
         live = getattr(runner, "live", None)  # running coverage, when the runner keeps one
         if live is not None and not watch.done.is_set():
