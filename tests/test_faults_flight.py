@@ -284,8 +284,10 @@ def test_whole_mission_at_30_percent_loss_uploads_verified_flies_lands_and_repor
         assert v.verify_mission(items) == []
         v.wait_armable(60)
         t_start = time.monotonic()
-        v.arm()
-        v.start_mission()
+        armed = v.arm()
+        assert armed.ok, f"arm at 30 % loss: {armed.describe()} (link measured {v.snapshot().link.loss_pct:.0f} % loss)"
+        started = v.start_mission()
+        assert started.ok, f"mission start at 30 % loss: {started.describe()}"
         t_done, _ = log.first(ev.MissionFinished, t_start, 120)
         end = _landed_and_disarmed(v, 120)
         t_landed = time.monotonic()
