@@ -141,8 +141,9 @@ def _check(ranker, x: np.ndarray, y: np.ndarray) -> str:
               help="Ground size of a pixel in metres for --frames (altitude × 2 tan(hfov/2) ÷ image width).")
 @click.option("--every", type=click.IntRange(1), default=4, show_default=True,
               help="Use every Nth frame of a simulated flight (neighbouring frames repeat each other).")
-@click.option("--trees", type=click.IntRange(10, 2000), default=150, show_default=True)
-@click.option("--person-weight", type=click.FloatRange(0.1, 100.0), default=1.0, show_default=True,
+@click.option("--trees", type=click.IntRange(10, 2000), default=150, show_default=True,
+              help="Trees in the forest: more is steadier and slower to load.")
+@click.option("--person-weight", type=click.FloatRange(0.1, 100.0), default=4.0, show_default=True,
               help="How much more a missed person costs than a false alarm while training.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep each simulated flight's measurements here and reuse them next time "
@@ -152,6 +153,8 @@ def _check(ranker, x: np.ndarray, y: np.ndarray) -> str:
 def train_ranker(simulated: int, seed: int, frames_dir: Path | None, gsd: float | None, every: int, trees: int,
                  person_weight: float, cache_dir: Path | None, out_path: Path) -> None:
     """Train the person ranker that scores colour-anomaly candidates (shape, tones, shadow).
+
+    The shipped model was made with `--simulated 40` and the other defaults.
 
     \b
     Examples:
