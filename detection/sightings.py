@@ -6,7 +6,7 @@ the previous processed frame, and (2) by ground distance, when the box's ground 
 within the error gate of an existing sighting. A sighting keeps an error-weighted position,
 its best picture, and a score that grows with repeated evidence but saturates: seeing the same
 rock ten times does not make it a person, so the score is the mean of the three best detection
-scores, discounted only while the sighting rests on one or two frames.
+scores, halved while the sighting rests on a single frame (one frame never raises a flag).
 """
 
 from __future__ import annotations
@@ -18,6 +18,11 @@ from detection.types import Box, GroundFix, Sighting
 from search_patterns.geo import haversine_m
 
 EVIDENCE_TOP_K = 3
+
+
+def single_frame_factor(n_detections: int) -> float:
+    """The share of its detections' mean score a sighting of ``n_detections`` frames gets."""
+    return 0.5 if n_detections < 2 else 1.0
 
 
 @dataclass
@@ -63,12 +68,16 @@ class _Acc:
 
     @property
     def score(self) -> float:
-        """Mean of the best three scores, discounted while the sighting rests on few frames
-        (one frame: half, two: three quarters, …): repeated evidence raises it, but never past
-        what the best detections themselves say."""
+        """Mean of the best three scores, halved while the sighting rests on one frame: a
+        second frame is needed before it can be flagged, and more evidence raises it, but never
+        past what the best detections themselves say.
+
+        Why not a slow ramp (two frames counting three quarters, as before): where frames are
+        taken far apart (the training scenarios' camera takes one every 8 m), a person is in only
+        two or three of them, and a walker seen clearly twice must still raise the alarm."""
         if not self.scores:
             return 0.0
-        return sum(self.scores) / len(self.scores) * (1.0 - 0.5 ** self.n)
+        return sum(self.scores) / len(self.scores) * single_frame_factor(self.n)
 
     def snapshot(self, best_ref: int | None = None) -> Sighting:
         return Sighting(self.id, self.lat, self.lon, self.error_m, self.score, self.n, self.first_time,
@@ -101,7 +110,7 @@ class SightingTracker:
             a = _Acc(s.id, n=s.n_detections, first_time=s.first_time, last_time=s.last_time,
                      best_detection_id=s.best_detection_id, detectors=set(s.detectors), state=s.state,
                      note=s.note, reviewed_at=s.reviewed_at, best_score=s.score,
-                     scores=[min(1.0, s.score / (1.0 - 0.5 ** max(1, s.n_detections)))])
+                     scores=[min(1.0, s.score / single_frame_factor(s.n_detections))])
             if s.lat is not None and s.error_m:
                 a.wsum = 1.0 / s.error_m ** 2
                 a.wlat, a.wlon = a.wsum * s.lat, a.wsum * s.lon

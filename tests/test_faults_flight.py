@@ -255,7 +255,8 @@ def test_blackout_in_auto_flight_is_reported_within_3_s_and_the_flight_and_missi
         assert after.mission_seq == loiter_seq and after.mission_total == before.mission_total
         flown = after.vehicle_time - before.vehicle_time
         assert flown > 0.5 * blackout_s * TEST_SPEEDUP, "the vehicle flew on meanwhile and the state caught up"
-        assert after.battery_consumed_mah > before.battery_consumed_mah
+        # the battery report has its own stream: it catches up too, if not in the same instant
+        eventually(lambda: v.snapshot().battery_consumed_mah > before.battery_consumed_mah, 10)
         if blackout_s > v.link.silence_reconnect_s:
             assert after.link.reconnects > reconnects_before, "a silent TCP link is reopened, not waited on forever"
 

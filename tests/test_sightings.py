@@ -214,3 +214,26 @@ def test_pose_track_reads_a_mavlink_tlog(tmp_path: Path) -> None:
     (tmp_path / "empty.tlog").write_bytes(b"")
     with pytest.raises(InputError, match="no GLOBAL_POSITION_INT"):
         PoseTrack.from_tlog(tmp_path / "empty.tlog")
+
+
+def test_one_frame_never_flags_but_a_person_seen_clearly_twice_does_and_a_doubtful_spot_does_not() -> None:
+    from detection.sightings import SightingTracker
+    from detection.types import Box, GroundFix
+
+    def frame(tracker: SightingTracker, t: float, scores: dict[tuple[float, float], float]) -> None:
+        spots = list(scores)
+        boxes = [Box(100 + 300 * i, 100, 20, 20, scores[p], "ranked") for i, p in enumerate(spots)]
+        fixes = [GroundFix(*offset_latlon(46.5, 8.0, *p), 1.0, 50.0) for p in spots]
+        tracker.assign(boxes, fixes, t, shift=(0.0, 400.0))  # the picture moved: no image tracking
+
+    tr = SightingTracker()
+    walker, stone, blip = (0.0, 0.0), (40.0, 0.0), (0.0, 40.0)
+    frame(tr, 0.0, {walker: 0.39, stone: 0.45, blip: 0.95})
+    assert not any(s.flagged for s in tr.all()), "nothing seen once raises the alarm, however sure"
+    frame(tr, 1.0, {walker: 0.70, stone: 0.40})
+    def at(p: tuple[float, float]):
+        return min(tr.all(), key=lambda s: haversine_m(s.lat, s.lon, *offset_latlon(46.5, 8.0, *p)))
+
+    assert at(walker).flagged and at(walker).n_detections == 2  # the walker: 0.39 then 0.70
+    assert at(stone).n_detections == 2 and not at(stone).flagged  # a stone twice at 0.4 stays below
+    assert at(blip).n_detections == 1 and not at(blip).flagged
