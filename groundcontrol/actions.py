@@ -100,11 +100,15 @@ class Actions:
             self.paused_at_seq = snap.mission_seq
         return self.set_mode("BRAKE")
 
+    def set_current_item(self, seq: int) -> CommandResult:
+        """Make mission item ``seq`` the one the vehicle flies to next (in AUTO: at once)."""
+        return self.cmd.long(f"set current mission item {seq}", MAV_CMD_DO_SET_MISSION_CURRENT, (seq,))
+
     def resume(self) -> CommandResult:
         """Continue the mission at the item that was interrupted by :meth:`pause`."""
         seq = self.paused_at_seq
         if seq is not None and self.snapshot().mission_seq != seq:
-            _checked(self.cmd.long(f"set current mission item {seq}", MAV_CMD_DO_SET_MISSION_CURRENT, (seq,)))
+            _checked(self.set_current_item(seq))
         result = self.set_mode("AUTO")
         self.paused_at_seq = None
         return result

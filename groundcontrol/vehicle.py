@@ -285,6 +285,9 @@ class Vehicle:
     def start_mission(self) -> CommandResult:
         return self.actions.start_mission()
 
+    def set_current_item(self, seq: int) -> CommandResult:
+        return self.actions.set_current_item(seq)
+
     def pause(self) -> CommandResult:
         return self.actions.pause()
 

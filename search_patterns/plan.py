@@ -55,6 +55,12 @@ class Plan:
     speed_m_s: float | None = None
     name: str = "plan"
 
+    @property
+    def first_waypoint_seq(self) -> int:
+        """Mission seq of the first waypoint in :meth:`mission_items`: after home (0), the takeoff
+        and, if the plan sets one, the speed change."""
+        return 3 if self.speed_m_s else 2
+
     def mission_items(self, *, rtl: bool = True) -> list[mi.MissionItem]:
         """MAVLink mission items: home placeholder (seq 0), takeoff, optional speed, waypoints, RTL.
 

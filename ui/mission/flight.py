@@ -33,7 +33,7 @@ from sitl.scenario import Scenario, ScenarioEvent
 from ui.mission.camera_feed import TelemetryCamera, pose_from_snapshot
 from ui.mission.model import TimelineEvent
 from ui.mission.onboard import OnBoard, check_mission, reboot_text, wait_fresh
-from ui.mission.remaining import first_waypoint_seq, rest_of_plan, waypoints_reached
+from ui.mission.remaining import rest_of_plan, waypoints_reached
 
 RTL_MODES = ("RTL", "LAND", "SMART_RTL")
 POLL_S = 0.05
@@ -97,7 +97,7 @@ class Sortie:
         self.abort_flag = abort_flag or threading.Event()  # operator: stop watching now
         self.items = plan.mission_items()
         self.onboard = OnBoard(plan, self.items)  # what the vehicle should hold: the plan, or its re-uploaded rest
-        self.result = SortieResult(name, connection, tlog_path, plan, first_waypoint_seq(plan))
+        self.result = SortieResult(name, connection, tlog_path, plan, plan.first_waypoint_seq)
         self._q: queue.Queue = queue.Queue()
         self._rtl_sent = False
         self._shown_armed: bool | None = None  # what the timeline last said about arming
@@ -353,7 +353,7 @@ class Sortie:
                     self.result.interrupted_by = "vehicle returned home"
             elif isinstance(e, ev.WaypointReached):
                 idx = self._plan_index(e.seq)
-                first = first_waypoint_seq(self.onboard.plan)
+                first = self.onboard.plan.first_waypoint_seq
                 if first <= e.seq < first + len(self.onboard.plan.waypoints):
                     self.emit("waypoint", f"waypoint {idx}/{len(self.plan.waypoints)} reached")
             elif isinstance(e, ev.StatusText):

@@ -19,7 +19,7 @@ from groundcontrol.events import VehicleRebooted
 from search_patterns.errors import SargcError
 from search_patterns.mission_items import MissionItem
 from search_patterns.plan import Plan
-from ui.mission.remaining import first_waypoint_seq, rest_of_plan
+from ui.mission.remaining import rest_of_plan
 
 Say = Callable[[str, str, str], None]  # kind, text, severity ("info" | "warning" | "critical")
 
@@ -100,8 +100,6 @@ def check_mission(vehicle: Any, mission: OnBoard, reached: int, say: Say) -> Che
     still flying in AUTO is pointed at the first waypoint of the re-uploaded part; one on the
     ground keeps it for whoever flies on.
     """
-    from groundcontrol.actions import MAV_CMD_DO_SET_MISSION_CURRENT
-
     try:
         problems = vehicle.verify_mission(mission.items)
     except SargcError as exc:
@@ -125,8 +123,7 @@ def check_mission(vehicle: Any, mission: OnBoard, reached: int, say: Say) -> Che
                               f"{after.last_wp} ({len(rest.waypoints)} waypoints, {len(after.items)} items).", "info")
     s = vehicle.snapshot()
     if s.armed and not s.landed and s.mode == "AUTO":
-        seq = first_waypoint_seq(rest)
-        result = vehicle.actions.cmd.long(f"set current mission item {seq}", MAV_CMD_DO_SET_MISSION_CURRENT, (seq,))
+        result = vehicle.set_current_item(rest.first_waypoint_seq)
         if result.ok:
             say("mission-continue", f"Continuing from waypoint {after.first_wp}.", "info")
         else:

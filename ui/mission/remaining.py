@@ -12,17 +12,11 @@ import dataclasses
 from search_patterns.plan import Plan
 
 
-def first_waypoint_seq(plan: Plan) -> int:
-    """Mission seq of the plan's first waypoint: after home (0), the takeoff and, if the plan sets
-    one, the speed change (see :meth:`Plan.mission_items`)."""
-    return 3 if plan.speed_m_s else 2
-
-
 def waypoints_reached(plan: Plan, seq: int | None) -> int:
     """Mission seq reached → count of the plan's waypoints reached (0 = none yet)."""
     if seq is None:
         return 0
-    return max(0, min(len(plan.waypoints), seq - first_waypoint_seq(plan) + 1))
+    return max(0, min(len(plan.waypoints), seq - plan.first_waypoint_seq + 1))
 
 
 def rest_of_plan(plan: Plan, reached: int) -> tuple[int, Plan]:
