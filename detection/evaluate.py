@@ -36,8 +36,8 @@ def match_frame(truth: Sequence[TruthBox], boxes: Sequence[Box], margin_frac: fl
     found: set[Hashable] = set()
     tp: list[Box] = []
     fp: list[Box] = []
-    for b in sorted(boxes, key=lambda b: -b.score):
-        hit = next((tid for tid, t in truth if _hit(b, t, margin_frac, min_margin_px)), None)
+    ranked = sorted(boxes, key=lambda b: -b.score)
+    for b, hit in zip(ranked, label_boxes(truth, ranked, margin_frac, min_margin_px), strict=True):
         if hit is None:
             fp.append(b)
         else:

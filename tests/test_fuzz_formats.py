@@ -38,39 +38,38 @@ def _seed(tmp_path_factory, kind: str, ext: str) -> bytes:
     return p.read_bytes()
 
 
-@pytest.mark.parametrize("ext", AREA_EXTS)
-def test_any_area_file_is_read_or_refused_naming_the_file(tmp_path_factory, ext):
-    seed = _seed(tmp_path_factory, "area", ext)
-    tally = TALLY.setdefault(f"area{ext}", Tally())
+def _fuzz(tmp_path_factory, seed_kind: str, ext: str, tally_key: str, stem: str, read, check) -> None:
+    """Feed ``read`` damaged copies of a good file; whatever it returns must pass ``check``."""
+    seed = _seed(tmp_path_factory, seed_kind, ext)
+    tally = TALLY.setdefault(f"{tally_key}{ext}", Tally())
 
     @given(data=inputs(seed))
     @settings_
     def run(data):
-        path = tmp_path_factory.mktemp("area") / f"team-area{ext}"
+        path = tmp_path_factory.mktemp(tally_key) / f"{stem}{ext}"
         path.write_bytes(data)
-        area = holds_the_rule(lambda: read_area(path), names=str(path), tally=tally)
-        if area is not None:
-            assert area.polygon.is_valid and area.polygon.area > 0
+        got = holds_the_rule(lambda: read(path), names=str(path), tally=tally)
+        if got is not None:
+            check(got)
 
     run()
+
+
+@pytest.mark.parametrize("ext", AREA_EXTS)
+def test_any_area_file_is_read_or_refused_naming_the_file(tmp_path_factory, ext):
+    def check(area):
+        assert area.polygon.is_valid and area.polygon.area > 0
+
+    _fuzz(tmp_path_factory, "area", ext, "area", "team-area", read_area, check)
 
 
 @pytest.mark.parametrize("ext", PLAN_EXTS)
 def test_any_plan_file_is_read_or_refused_naming_the_file(tmp_path_factory, ext):
-    seed = _seed(tmp_path_factory, "plan", ext)
-    tally = TALLY.setdefault(f"plan{ext}", Tally())
+    def check(plan):
+        for w in plan.waypoints:
+            assert -90 <= w.lat <= 90 and -180 <= w.lon <= 180
 
-    @given(data=inputs(seed))
-    @settings_
-    def run(data):
-        path = tmp_path_factory.mktemp("plan") / f"team-plan{ext}"
-        path.write_bytes(data)
-        plan = holds_the_rule(lambda: read_plan(path), names=str(path), tally=tally)
-        if plan is not None:
-            for w in plan.waypoints:
-                assert -90 <= w.lat <= 90 and -180 <= w.lon <= 180
-
-    run()
+    _fuzz(tmp_path_factory, "plan", ext, "plan", "team-plan", read_plan, check)
 
 
 @pytest.mark.parametrize("ext", [".plan", ".waypoints"])
@@ -79,17 +78,9 @@ def test_any_mission_file_for_upload_gives_placeable_items_or_a_refusal(tmp_path
     from search_patterns import mission_items as mi
     from search_patterns.formats import read_mission_items
 
-    seed = _seed(tmp_path_factory, "plan", ext)
-    tally = TALLY.setdefault(f"items{ext}", Tally())
-
-    @given(data=inputs(seed))
-    @settings_
-    def run(data):
-        path = tmp_path_factory.mktemp("items") / f"upload{ext}"
-        path.write_bytes(data)
-        items = holds_the_rule(lambda: read_mission_items(path), names=str(path), tally=tally)
-        for it in items or ():
+    def check(items):
+        for it in items:
             if it.command == mi.MAV_CMD_NAV_WAYPOINT:
                 assert -90 <= it.x <= 90 and -180 <= it.y <= 180, it
 
-    run()
+    _fuzz(tmp_path_factory, "plan", ext, "items", "upload", read_mission_items, check)

@@ -24,6 +24,7 @@ import numpy as np
 
 from detection.detectors.features import FEATURE_NAMES
 from detection.detectors.weights import MissingWeightsError
+from search_patterns.atomic import write_atomic
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "person_ranker.yml.gz"
 
@@ -81,22 +82,16 @@ class PersonRanker:
         return cls(forest, "trained")
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the model atomically (``.gz`` suffix compresses it)."""
+        """Write the model atomically (``.gz`` suffix compresses it).
+
+        OpenCV can only save to a path, so the model is saved in a scratch folder first and its
+        bytes then go through the project's one atomic writer."""
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         suffix = "".join(target.suffixes) or ".yml"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
-        os.close(fd)
-        try:
-            self.forest.save(tmp)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's private 0600 would hide the model from other users
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        with tempfile.TemporaryDirectory() as scratch:
+            tmp = Path(scratch) / f"model{suffix}"
+            self.forest.save(str(tmp))
+            return write_atomic(target, tmp.read_bytes())
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Share of trees voting "person", per row."""
